@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from advisor.config import Settings, get_settings
@@ -21,13 +21,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-kb_app = typer.Typer(help="Manage knowledge bases: list, show, delete, rebuild, check, init.", no_args_is_help=True)
+kb_app = typer.Typer(
+    help="Manage knowledge bases: list, show, delete, rebuild, check, init.", no_args_is_help=True
+)
 app.add_typer(kb_app, name="kb")
 console = Console()
 errors = Console(stderr=True)
 
 
-def _library():  # type: ignore[no-untyped-def]
+def _library():
     from advisor.knowledge.library import KnowledgeLibrary
 
     return KnowledgeLibrary(get_settings())
@@ -40,10 +42,14 @@ def _progress(enabled: bool = True) -> Iterator[object]:
         yield lambda stage, done, total: None
         return
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=errors, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
             if total <= 0:
@@ -64,7 +70,9 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: Markdown, text, HTML, PDF, DOCX.")],
     kb: Annotated[str, typer.Option("--kb", help="Knowledge base to add to (created if new).")],
-    sync: Annotated[bool, typer.Option("--sync", help="Remove documents that are gone from the folders.")] = False,
+    sync: Annotated[
+        bool, typer.Option("--sync", help="Remove documents that are gone from the folders.")
+    ] = False,
     domain: Annotated[str, typer.Option(help="Domain for documents without one in their front matter.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -96,9 +104,16 @@ def _check_kb_name(name: str) -> None:
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="What to look for, in Chinese or English.")],
-    kb: Annotated[list[str] | None, typer.Option("--kb", help="Only these knowledge bases (repeatable).")] = None,
-    domain: Annotated[list[str] | None, typer.Option("--domain", help="Only these domains (repeatable).")] = None,
+    query: Annotated[
+        str | None,
+        typer.Argument(help="What to look for, in Chinese or English. Omit it to search interactively."),
+    ] = None,
+    kb: Annotated[
+        list[str] | None, typer.Option("--kb", help="Only these knowledge bases (repeatable).")
+    ] = None,
+    domain: Annotated[
+        list[str] | None, typer.Option("--domain", help="Only these domains (repeatable).")
+    ] = None,
     k: Annotated[int, typer.Option("-k", "--top", min=1, max=100, help="How many chunks.")] = 5,
     mode: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -106,20 +121,34 @@ def search(
     """Print the chunks that best match QUERY, ranked by hybrid (dense + BM25) retrieval."""
     from advisor.knowledge.retriever import HybridRetriever
 
-    if not query.strip():
-        raise _fail("the query is empty", 2)
     library = _library()
     try:
         retriever = HybridRetriever(library, mode)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
+    if query is None:
+        _search_loop(retriever, k, kb or None, domain or None)
+        return
+    if not query.strip():
+        raise _fail("the query is empty", 2)
+    try:
         results = retriever.retrieve(query, k, kb or None, domain or None)
     except (KeyError, ValueError, RuntimeError) as exc:
         raise _fail(str(exc)) from exc
     if as_json:
-        payload = {"query": query, "results": [r.as_dict() for r in results],
-                   "timings_ms": {k: round(v, 2) for k, v in retriever.last_timings.__dict__.items()
-                                  if isinstance(v, float)}}
+        payload = {
+            "query": query,
+            "results": [r.as_dict() for r in results],
+            "timings_ms": {
+                k: round(v, 2) for k, v in retriever.last_timings.__dict__.items() if isinstance(v, float)
+            },
+        }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
+    _print_results(results)
+
+
+def _print_results(results: list) -> None:
     if not results:
         console.print("No matching passages. 没有找到相关内容。")
         return
@@ -130,14 +159,35 @@ def search(
         console.print("   " + r.text.replace("\n", " ")[:300], markup=False, highlight=False)
 
 
+def _search_loop(retriever, k: int, kbs: list[str] | None, domains: list[str] | None) -> None:
+    """Ask, read the ranked passages, ask again. The LLM answer arrives with `advisor chat`."""
+    console.print(f"Knowledge bases: {', '.join(retriever.library.names()) or '(none)'}")
+    console.print("Type a question (中文或英文); an empty line or Ctrl-D quits. 输入问题，空行退出。")
+    while True:
+        try:
+            query = console.input("[bold]? [/bold]").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not query:
+            break
+        try:
+            _print_results(retriever.retrieve(query, k, kbs, domains))
+        except (KeyError, ValueError, RuntimeError) as exc:
+            errors.print(f"[red]error:[/red] {exc}")
+
+
 @kb_app.command("list")
 def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List knowledge bases with their document and chunk counts."""
     library = _library()
-    rows = [(name, *library.catalog.kb_stats(name), library.catalog.kb_embedder(name)) for name in library.names()]
+    rows = [
+        (name, *library.catalog.kb_stats(name), library.catalog.kb_embedder(name)) for name in library.names()
+    ]
     if as_json:
         keys = ("name", "documents", "chunks", "embedder")
-        sys.stdout.write(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps([dict(zip(keys, r, strict=True)) for r in rows], ensure_ascii=False) + "\n"
+        )
         return
     if not rows:
         console.print("No knowledge bases yet. Try: advisor kb init")
@@ -158,8 +208,17 @@ def kb_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = False)
         raise _fail(str(exc)) from exc
     docs = library.catalog.documents(name)
     if as_json:
-        out = [{"document": d.key, "title": d.title, "language": d.language, "domain": d.domain,
-                "chunks": d.chunks, "source": d.meta.get("source", d.origin)} for d in docs]
+        out = [
+            {
+                "document": d.key,
+                "title": d.title,
+                "language": d.language,
+                "domain": d.domain,
+                "chunks": d.chunks,
+                "source": d.meta.get("source", d.origin),
+            }
+            for d in docs
+        ]
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         return
     table = Table("document", "title", "lang", "domain", "chunks", title=name)
@@ -190,21 +249,25 @@ def kb_delete(
 
 
 @kb_app.command("rebuild")
-def kb_rebuild(name: Annotated[list[str] | None, typer.Argument(help="Knowledge bases; all when omitted.")] = None) -> None:
+def kb_rebuild(
+    name: Annotated[list[str] | None, typer.Argument(help="Knowledge bases; all when omitted.")] = None,
+) -> None:
     """Rebuild knowledge bases from their stored source documents (re-chunk, re-embed, re-index)."""
     library = _library()
     names = name or library.names()
     for kb in names:
         try:
             with _progress() as progress:
-                count = library.rebuild(kb, progress)  # type: ignore[arg-type]
+                count = library.rebuild(kb, progress)
         except KeyError as exc:
             raise _fail(str(exc)) from exc
         console.print(f"Rebuilt {kb}: {count} documents.")
 
 
 @kb_app.command("check")
-def kb_check(name: Annotated[list[str] | None, typer.Argument(help="Knowledge bases; all when omitted.")] = None) -> None:
+def kb_check(
+    name: Annotated[list[str] | None, typer.Argument(help="Knowledge bases; all when omitted.")] = None,
+) -> None:
     """Compare what search can reach with what the store counts. Exit 1 when they disagree."""
     library = _library()
     bad = False

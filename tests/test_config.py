@@ -21,7 +21,9 @@ def test_environment_sets_nested_sections(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 def test_toml_file_is_read_and_environment_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     config = tmp_path / "advisor.toml"
-    config.write_text('[embeddings]\nbackend = "sentence-transformers"\n[retrieval]\ntop_k = 3\ncandidates = 11\n')
+    config.write_text(
+        '[embeddings]\nbackend = "sentence-transformers"\n[retrieval]\ntop_k = 3\ncandidates = 11\n'
+    )
     monkeypatch.setenv("ADVISOR_CONFIG_FILE", str(config))
     monkeypatch.setenv("ADVISOR_RETRIEVAL__TOP_K", "9")
     settings = Settings()

@@ -95,8 +95,8 @@ def test_rebuild_restores_from_stored_sources_after_the_originals_are_gone(
     ingest(library, [corpus], "kb")
     expected = library.catalog.chunk_ids("kb")
     shutil.rmtree(corpus)
-    shutil.rmtree(library.settings.data_dir / "chroma")
     library.store.forget()
+    shutil.rmtree(library.settings.data_dir / "chroma")
     assert library.rebuild("kb") == 3
     assert library.catalog.chunk_ids("kb") == expected
     assert library.check("kb").ok
@@ -122,7 +122,9 @@ def _ingest_process(data_dir: Path, corpus: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_EMBEDDINGS__BACKEND": "hashing"}
     return subprocess.Popen(
         [sys.executable, "-m", "advisor.cli", "ingest", str(corpus), "--kb", "kb", "--json"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 

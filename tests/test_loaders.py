@@ -49,7 +49,8 @@ def make_docx(paragraphs: list[tuple[str, str | None]]) -> bytes:
 
 def test_markdown_front_matter_becomes_metadata(tmp_path: Path) -> None:
     path = write(
-        tmp_path, "salt.md",
+        tmp_path,
+        "salt.md",
         "---\ntitle: 少吃盐\ndomain: health\nlanguage: zh\nsource: 中国居民膳食指南\nupdated: 2026-11-01\n---\n"
         "# 少吃盐\n\n成人每天食盐不超过5克。",
     )
@@ -68,7 +69,9 @@ def test_plain_text_language_and_title_are_detected(tmp_path: Path) -> None:
 
 
 def test_gb18030_chinese_text_is_accepted(tmp_path: Path) -> None:
-    doc = load_document(write(tmp_path, "gbk.txt", "应急资金一般为三到六个月的开支。".encode("gb18030")), LIMIT)
+    doc = load_document(
+        write(tmp_path, "gbk.txt", "应急资金一般为三到六个月的开支。".encode("gb18030")), LIMIT
+    )
     assert "三到六个月" in doc.text
 
 
@@ -136,7 +139,7 @@ def test_docx_zip_bomb_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", b"\0" * (60 * 1024 * 1024))
-    with pytest.raises(DocumentError, match="zip bomb|over the limit"):
+    with pytest.raises(DocumentError, match=r"zip bomb|over the limit"):
         load_document(write(tmp_path, "bomb.docx", buffer.getvalue()), LIMIT)
 
 

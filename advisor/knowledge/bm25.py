@@ -17,6 +17,8 @@ import numpy as np
 from advisor.knowledge.catalog import Catalog
 from advisor.knowledge.text import tokenize
 
+FORMAT = "v2"  # bump when the cached layout changes
+
 
 @dataclass
 class _Built:
@@ -25,6 +27,7 @@ class _Built:
     keys: list[tuple[str, str]]  # position -> (kb, chunk id)
     kbs: _Labels
     domains: _Labels
+    languages: _Labels
 
 
 @dataclass
@@ -68,46 +71,48 @@ class BM25Index:
             return None
         retriever = bm25s.BM25(**self._params)
         retriever.index([tokens.split() or ["<empty>"] for *_, tokens in rows], show_progress=False)
-        built = self._assemble(generation, retriever, [(kb, cid, domain) for kb, cid, domain, _ in rows])
+        built = self._assemble(generation, retriever, [row[:4] for row in rows])
         self._save(built)
         return built
 
     @staticmethod
-    def _assemble(generation: int, retriever: object, labels: list[tuple[str, str, str]]) -> _Built:
-        keys = [(kb, cid) for kb, cid, _ in labels]
-        return _Built(
-            generation, retriever, keys, _Labels.of([r[0] for r in labels]), _Labels.of([r[2] for r in labels])
-        )
+    def _assemble(generation: int, retriever: object, labels: list[tuple[str, str, str, str]]) -> _Built:
+        """labels: (kb, chunk id, domain, language) per indexed position."""
+        keys = [(kb, cid) for kb, cid, _, _ in labels]
+        columns = list(zip(*labels, strict=True))
+        return _Built(generation, retriever, keys, *(_Labels.of(list(columns[i])) for i in (0, 2, 3)))
 
     def _save(self, built: _Built) -> None:
-        target = self._cache_dir / f"gen-{built.generation}"
+        target = self._cache_dir / f"{FORMAT}-{built.generation}"
         tmp = self._cache_dir / f".tmp-{built.generation}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True, exist_ok=True)
         built.retriever.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
         labels = [
-            (kb, cid, built.domains.names[code])
-            for (kb, cid), code in zip(built.keys, built.domains.codes, strict=True)
+            (kb, cid, built.domains.names[domain], built.languages.names[language])
+            for (kb, cid), domain, language in zip(
+                built.keys, built.domains.codes, built.languages.codes, strict=True
+            )
         ]
         (tmp / "keys.json").write_text(json.dumps(labels, ensure_ascii=False))
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)  # a reader sees a complete index or none
-        for old in self._cache_dir.glob("gen-*"):
+        for old in self._cache_dir.glob("*-*"):
             if old != target:
                 shutil.rmtree(old, ignore_errors=True)
 
     def _load(self, generation: int) -> _Built | None:
         import bm25s
 
-        folder = self._cache_dir / f"gen-{generation}"
+        folder = self._cache_dir / f"{FORMAT}-{generation}"
         if not (folder / "keys.json").is_file():
             return None
         try:
             retriever = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
             labels = [tuple(k) for k in json.loads((folder / "keys.json").read_text())]
+            return self._assemble(generation, retriever, labels)
         except Exception:
-            return None  # a damaged cache is rebuilt from the catalog
-        return self._assemble(generation, retriever, labels)  # type: ignore[arg-type]
+            return None  # a damaged or older cache is rebuilt from the catalog
 
     def count(self, kb: str) -> int:
         built = self._current()
@@ -115,8 +120,8 @@ class BM25Index:
 
     def search(
         self, query: str, n: int, kbs: list[str] | None = None, domains: list[str] | None = None
-    ) -> list[tuple[str, str, float]]:
-        """(kb, chunk id, score), best first; only chunks of `kbs` and `domains` when given."""
+    ) -> list[tuple[str, str, float, str]]:
+        """(kb, chunk id, score, chunk language), best first; only chunks of `kbs` and `domains` when given."""
         built = self._current()
         if built is None:
             return []
@@ -143,5 +148,6 @@ class BM25Index:
             if score <= 0:
                 break
             kb, chunk_id = built.keys[int(position)]
-            out.append((kb, chunk_id, float(score)))
+            language = built.languages.names[built.languages.codes[int(position)]]
+            out.append((kb, chunk_id, float(score), language))
         return out

@@ -139,21 +139,46 @@ class Catalog:
             " FROM documents WHERE kb = ? ORDER BY key",
             (kb,),
         )
-        return [DocumentRecord(*r[:8], json.loads(r[8]), *r[9:]) for r in rows]
+        return [
+            DocumentRecord(
+                kb=r[0],
+                key=r[1],
+                origin=r[2],
+                sha256=r[3],
+                suffix=r[4],
+                title=r[5],
+                language=r[6],
+                domain=r[7],
+                meta=json.loads(r[8]),
+                chunks=r[9],
+                updated=r[10],
+            )
+            for r in rows
+        ]
 
     def document(self, kb: str, key: str) -> DocumentRecord | None:
         return next((d for d in self.documents(kb) if d.key == key), None)
 
-    def replace_document(self, record: DocumentRecord, chunks: Sequence[Chunk], tokens: Sequence[str]) -> None:
+    def replace_document(
+        self, record: DocumentRecord, chunks: Sequence[Chunk], tokens: Sequence[str]
+    ) -> None:
         """Swap a document and exactly its chunks in one transaction."""
         with self._tx() as db:
             db.execute("DELETE FROM chunks WHERE kb = ? AND doc_key = ?", (record.kb, record.key))
             db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    record.kb, record.key, record.origin, record.sha256, record.suffix, record.title,
-                    record.language, record.domain, json.dumps(record.meta, ensure_ascii=False),
-                    record.chunks, record.updated,
+                    record.kb,
+                    record.key,
+                    record.origin,
+                    record.sha256,
+                    record.suffix,
+                    record.title,
+                    record.language,
+                    record.domain,
+                    json.dumps(record.meta, ensure_ascii=False),
+                    record.chunks,
+                    record.updated,
                 ),
             )
             db.executemany(
@@ -187,12 +212,16 @@ class Catalog:
             rows = [r for r in rows if r[0] in wanted]
         return [(r[0], r[1], f"{r[2]}\n{r[3]}" if r[2] else r[3], r[4]) for r in rows]
 
-    def all_tokens(self) -> list[tuple[str, str, str, str]]:
-        """(kb, id, domain, space-joined BM25 tokens) of every chunk, in a stable order."""
-        return self._db().execute(
-            "SELECT c.kb, c.id, d.domain, c.tokens FROM chunks c"
-            " JOIN documents d ON d.kb = c.kb AND d.key = c.doc_key ORDER BY c.kb, c.doc_key, c.idx"
-        ).fetchall()
+    def all_tokens(self) -> list[tuple[str, str, str, str, str]]:
+        """(kb, id, domain, language, space-joined BM25 tokens) of every chunk, in a stable order."""
+        return (
+            self._db()
+            .execute(
+                "SELECT c.kb, c.id, d.domain, c.language, c.tokens FROM chunks c"
+                " JOIN documents d ON d.kb = c.kb AND d.key = c.doc_key ORDER BY c.kb, c.doc_key, c.idx"
+            )
+            .fetchall()
+        )
 
     def hydrate(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], ChunkRecord]:
         """Full records for (kb, chunk id) pairs, with their document's title, domain and source."""
@@ -207,7 +236,18 @@ class Catalog:
             ).fetchone()
             if row:
                 meta = json.loads(row[9])
-                found[(kb, chunk_id)] = ChunkRecord(*row[:9], source=meta.get("source") or row[10])
+                found[(kb, chunk_id)] = ChunkRecord(
+                    kb=row[0],
+                    id=row[1],
+                    doc_key=row[2],
+                    index=row[3],
+                    text=row[4],
+                    heading=row[5],
+                    language=row[6],
+                    title=row[7],
+                    domain=row[8],
+                    source=meta.get("source") or row[10],
+                )
         return found
 
     # -- embedding cache -------------------------------------------------------------------------

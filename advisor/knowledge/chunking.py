@@ -56,9 +56,9 @@ def chunk_document(
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for section in sections:
-        headings = [section.metadata[key] for _, key in _HEADERS if key in section.metadata]
-        if headings and headings[0].strip() == title.strip():
-            headings = headings[1:]
+        # A document's '#' heading is its title line; with a title known, the path starts there instead.
+        levels = _HEADERS[1:] if title else _HEADERS
+        headings = [section.metadata[key] for _, key in levels if key in section.metadata]
         heading_path = " > ".join([title, *headings]) if title else " > ".join(headings)
         for piece in splitter.split_text(section.page_content):
             piece = piece.strip()

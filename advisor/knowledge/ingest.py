@@ -77,7 +77,9 @@ def ingest(
         try:
             size = item.path.stat().st_size
             if size > max_bytes:
-                raise DocumentError(f"the file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB")
+                raise DocumentError(
+                    f"the file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB"
+                )
             data = item.path.read_bytes()
             existing = library.catalog.document(kb, item.key)
             if (
@@ -87,7 +89,9 @@ def ingest(
             ):
                 report.unchanged.append(item.key)
                 continue
-            library.index_document(kb, item.key, str(item.path.resolve()), data, item.path.suffix.lower(), domain)
+            library.index_document(
+                kb, item.key, str(item.path.resolve()), data, item.path.suffix.lower(), domain
+            )
             (report.updated if existing else report.added).append(item.key)
         except DocumentError as exc:
             report.failed[item.key] = str(exc)

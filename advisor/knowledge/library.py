@@ -133,7 +133,9 @@ class KnowledgeLibrary:
                 blob.unlink(missing_ok=True)
 
     # -- documents into the catalog -------------------------------------------------------------------
-    def index_document(self, kb: str, key: str, origin: str, data: bytes, suffix: str, domain: str = "") -> int:
+    def index_document(
+        self, kb: str, key: str, origin: str, data: bytes, suffix: str, domain: str = ""
+    ) -> int:
         """Load, chunk and record one document atomically; returns its chunk count.
 
         Raises DocumentError for a document that cannot be read; the catalog is then untouched.
@@ -147,17 +149,24 @@ class KnowledgeLibrary:
 
             raise DocumentError("the document contains no text to index")
         record = DocumentRecord(
-            kb=kb, key=key, origin=origin, sha256=sha256, suffix=suffix, title=loaded.title,
-            language=loaded.language, domain=loaded.metadata.get("domain", domain),
+            kb=kb,
+            key=key,
+            origin=origin,
+            sha256=sha256,
+            suffix=suffix,
+            title=loaded.title,
+            language=loaded.language,
+            domain=loaded.metadata.get("domain", domain),
             meta={**loaded.metadata, "chunker": self.chunker_signature()},
-            chunks=len(chunks), updated=os.path.getmtime(self.blob_path(sha256, suffix)),
+            chunks=len(chunks),
+            updated=os.path.getmtime(self.blob_path(sha256, suffix)),
         )
         self.catalog.replace_document(record, chunks, [" ".join(tokenize(c.indexed_text)) for c in chunks])
         return len(chunks)
 
     def chunker_signature(self) -> str:
         size, overlap = self.chunk_budget()
-        return f"v1/{size}/{overlap}"
+        return f"v2/{size}/{overlap}"  # bump when loading or chunking changes what chunks hold
 
     def _chunk(self, key: str, loaded: LoadedDocument) -> list[Chunk]:
         size, overlap = self.chunk_budget()
@@ -202,7 +211,13 @@ class KnowledgeLibrary:
             batch = rows[start : start + EMBED_BATCH]
             vectors = self.embed([text for _, _, text, _ in batch])
             metadatas = [
-                {"kb": kb, "doc_key": key, "domain": docs[key].domain, "language": lang, "title": docs[key].title}
+                {
+                    "kb": kb,
+                    "doc_key": key,
+                    "domain": docs[key].domain,
+                    "language": lang,
+                    "title": docs[key].title,
+                }
                 for _, key, _, lang in batch
             ]
             self.store.upsert(kb, name, [r[0] for r in batch], vectors, [r[2] for r in batch], metadatas)
@@ -243,6 +258,12 @@ class KnowledgeLibrary:
         documents, chunks = self.catalog.kb_stats(kb)
         bm25 = self.bm25.count(kb)
         return CheckReport(
-            kb, documents, chunks, self.store.count(kb, name), len(present), bm25,
-            missing=len(wanted - present), extra=len(present - wanted),
+            kb,
+            documents,
+            chunks,
+            self.store.count(kb, name),
+            len(present),
+            bm25,
+            missing=len(wanted - present),
+            extra=len(present - wanted),
         )

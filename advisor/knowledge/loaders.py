@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from advisor.knowledge.text import detect_language, normalise_text
+from advisor.knowledge.text import clean_text, detect_language
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -55,13 +55,15 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
     except DocumentError:
         raise
     except Exception as exc:  # parsers raise many types on malformed input
-        raise DocumentError(f"the {suffix[1:].upper()} file could not be read ({type(exc).__name__})") from exc
-    body = normalise_text(body).strip()
+        raise DocumentError(
+            f"the {suffix[1:].upper()} file could not be read ({type(exc).__name__})"
+        ) from exc
+    body = clean_text(body).strip()
     if len(body) > MAX_EXTRACTED_CHARS:
         raise DocumentError(f"the document holds over {MAX_EXTRACTED_CHARS:,} characters of text")
     if not body:
         raise DocumentError("the document contains no text")
-    title = normalise_text(metadata.pop("title", "") or title or _first_heading(body) or path.stem).strip()
+    title = clean_text(metadata.pop("title", "") or title or _first_heading(body) or path.stem).strip()
     language = metadata.pop("language", "") or detect_language(body)
     return LoadedDocument(text=body, title=title, language=language, metadata=metadata)
 
@@ -88,7 +90,7 @@ def decode_text(data: bytes) -> str:
     except UnicodeDecodeError:
         text = ""
     visible = [ch for ch in text if not ch.isspace()]
-    readable = sum(1 for ch in visible if ch.isascii() and ch.isprintable() or "\u4e00" <= ch <= "\u9fff")
+    readable = sum(1 for ch in visible if (ch.isascii() and ch.isprintable()) or "\u4e00" <= ch <= "\u9fff")
     if visible and readable / len(visible) > 0.9:
         return text
     raise DocumentError("the text is not UTF-8 (nor GB18030); save it as UTF-8 and try again")
@@ -148,10 +150,10 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict[str, str]]:
     if reader.is_encrypted:
         # An empty user password only restricts printing/copying; anything else we cannot open.
         try:
-            opened = reader.decrypt("")
+            unlocked = bool(reader.decrypt(""))
         except Exception:
-            opened = 0
-        if not opened:
+            unlocked = False
+        if not unlocked:
             raise DocumentError("the PDF is encrypted with a password; remove the password and try again")
     if len(reader.pages) > MAX_PDF_PAGES:
         raise DocumentError(f"the PDF has {len(reader.pages)} pages, over the limit of {MAX_PDF_PAGES}")
@@ -182,7 +184,11 @@ def check_zip(data: bytes, max_unpacked: int = MAX_DOCX_UNPACKED_BYTES) -> zipfi
         if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
             raise DocumentError(f"the archive holds an unsafe path ({name[:60]!r})")
         unpacked += info.file_size
-        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO and info.file_size > 1e6:
+        if (
+            info.compress_size
+            and info.file_size / info.compress_size > MAX_ZIP_RATIO
+            and info.file_size > 1e6
+        ):
             raise DocumentError("the DOCX looks like a zip bomb (compression ratio too high)")
     if unpacked > max_unpacked:
         raise DocumentError(f"the DOCX unpacks to {unpacked / 1e6:.0f} MB, over the limit")

@@ -9,7 +9,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.config import RetrievalSettings
 from advisor.knowledge.library import KnowledgeLibrary
+from advisor.knowledge.text import detect_language
+
+Ranking = list[tuple[str, str]]  # (knowledge base, chunk id), best first
+
+
+@dataclass
+class Candidates:
+    """One language's rankings from each retriever, before fusion."""
+
+    dense: Ranking = field(default_factory=list)
+    bm25: Ranking = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -29,10 +41,18 @@ class RetrievedChunk:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "kb": self.kb, "id": self.id, "document": self.doc_key, "title": self.title,
-            "heading": self.heading, "text": self.text, "language": self.language, "domain": self.domain,
-            "source": self.source, "score": round(self.score, 6),
-            "dense_rank": self.dense_rank, "bm25_rank": self.bm25_rank,
+            "kb": self.kb,
+            "id": self.id,
+            "document": self.doc_key,
+            "title": self.title,
+            "heading": self.heading,
+            "text": self.text,
+            "language": self.language,
+            "domain": self.domain,
+            "source": self.source,
+            "score": round(self.score, 6),
+            "dense_rank": self.dense_rank,
+            "bm25_rank": self.bm25_rank,
         }
 
 
@@ -53,29 +73,37 @@ class HybridRetriever:
         self.mode = mode
         self.last_timings = RetrievalTimings()
 
+    def candidates(
+        self, query: str, n: int, kbs: list[str], domains: list[str] | None = None
+    ) -> dict[str, Candidates]:
+        """Each retriever's ranking before fusion, per chunk language."""
+        timings = RetrievalTimings()
+        out: dict[str, Candidates] = {}
+        if self.mode in {"hybrid", "dense"}:
+            for language, ranking in self._dense(query, n, kbs, domains, timings).items():
+                out.setdefault(language, Candidates()).dense = ranking
+        if self.mode in {"hybrid", "bm25"}:
+            t = time.perf_counter()
+            for kb, cid, _, language in self.library.bm25.search(query, n, kbs, domains):
+                out.setdefault(language, Candidates()).bm25.append((kb, cid))
+            timings.bm25_ms = (time.perf_counter() - t) * 1000
+        self.last_timings = timings
+        return out
+
     def retrieve(
         self, query: str, k: int | None = None, kbs: list[str] | None = None, domains: list[str] | None = None
     ) -> list[RetrievedChunk]:
         settings = self.library.settings.retrieval
         k = k or settings.top_k
-        n = max(settings.candidates, k)
         names = self.library.names() if kbs is None else kbs
         for name in names:
             self.library.require(name)
-        timings = RetrievalTimings()
         started = time.perf_counter()
-        dense: list[tuple[str, str]] = []
-        if self.mode in {"hybrid", "dense"}:
-            dense = self._dense(query, n, names, domains, timings)
-        bm25: list[tuple[str, str]] = []
-        if self.mode in {"hybrid", "bm25"}:
-            t = time.perf_counter()
-            bm25 = [(kb, cid) for kb, cid, _ in self.library.bm25.search(query, n, names, domains)]
-            timings.bm25_ms = (time.perf_counter() - t) * 1000
-        fused = fuse(dense, bm25, settings.rrf_k, settings.dense_weight, settings.bm25_weight)[:k]
+        per_language = self.candidates(query, max(settings.candidates, k), names, domains)
+        fused = fuse_languages(per_language, detect_language(query), settings)[:k]
         records = self.library.catalog.hydrate([key for key, _ in fused])
-        dense_rank = {key: i + 1 for i, key in enumerate(dense)}
-        bm25_rank = {key: i + 1 for i, key in enumerate(bm25)}
+        dense_rank = {key: i + 1 for c in per_language.values() for i, key in enumerate(c.dense)}
+        bm25_rank = {key: i + 1 for c in per_language.values() for i, key in enumerate(c.bm25)}
         out = []
         for key, score in fused:
             record = records.get(key)
@@ -83,37 +111,82 @@ class HybridRetriever:
                 continue
             out.append(
                 RetrievedChunk(
-                    record.kb, record.id, record.doc_key, record.title, record.heading, record.text,
-                    record.language, record.domain, record.source, score, dense_rank.get(key), bm25_rank.get(key),
+                    record.kb,
+                    record.id,
+                    record.doc_key,
+                    record.title,
+                    record.heading,
+                    record.text,
+                    record.language,
+                    record.domain,
+                    record.source,
+                    score,
+                    dense_rank.get(key),
+                    bm25_rank.get(key),
                 )
             )
-        timings.total_ms = (time.perf_counter() - started) * 1000
-        self.last_timings = timings
+        self.last_timings.total_ms = (time.perf_counter() - started) * 1000
         return out
 
     def _dense(
         self, query: str, n: int, kbs: list[str], domains: list[str] | None, timings: RetrievalTimings
-    ) -> list[tuple[str, str]]:
+    ) -> dict[str, Ranking]:
+        """One ranking per chunk language.
+
+        multilingual-e5-small scores same-language text well above a translation of it, so a single
+        ranking buries the other language's answer. Ranking each language on its own puts the best
+        English passage of a Chinese question at the top of its own list, and fusion does the rest.
+        """
         t = time.perf_counter()
         vector = self.library.embedder.embed_query(query)
         timings.embed_ms = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         where = {"domain": {"$in": domains}} if domains else None
-        hits: list[tuple[float, str, str]] = []
+        hits: list[tuple[float, str, str, str]] = []
         name = self.library.embedder.name
         for kb in kbs:
-            hits.extend((score, kb, cid) for cid, score in self.library.store.query(kb, name, vector, n, where))
+            for cid, score, language in self.library.store.query(kb, name, vector, n * 3, where):
+                hits.append((score, language, kb, cid))
         hits.sort(reverse=True)
+        by_language: dict[str, Ranking] = {}
+        for _, language, kb, cid in hits:
+            ranking = by_language.setdefault(language, [])
+            if len(ranking) < n:
+                ranking.append((kb, cid))
         timings.dense_ms = (time.perf_counter() - t) * 1000
-        return [(kb, cid) for _, kb, cid in hits[:n]]
+        return by_language
 
 
-def fuse(
-    dense: list[tuple[str, str]], bm25: list[tuple[str, str]], k: int, dense_weight: float, bm25_weight: float
+def fuse_languages(
+    per_language: dict[str, Candidates], query_language: str, settings: RetrievalSettings
 ) -> list[tuple[tuple[str, str], float]]:
-    """Weighted reciprocal rank fusion: score = sum of weight / (k + rank) over the retrievers."""
+    """Hybrid within each language, then the languages interleaved, the query's own first.
+
+    Same-language chunks are favoured by both retrievers, so one flat fusion would bury the other
+    language's best answer; fusing per language first gives it its own top rank.
+    """
+    within = {
+        language: [
+            key
+            for key, _ in fuse(
+                [(settings.dense_weight, c.dense), (settings.bm25_weight, c.bm25)], settings.rrf_k
+            )
+        ]
+        for language, c in per_language.items()
+    }
+    return fuse(
+        [
+            (1.0 if language == query_language else settings.other_language_weight, ranking)
+            for language, ranking in within.items()
+        ],
+        settings.language_rrf_k,
+    )
+
+
+def fuse(rankings: list[tuple[float, Ranking]], k: int) -> list[tuple[tuple[str, str], float]]:
+    """Weighted reciprocal rank fusion: score = sum of weight / (k + rank) over the rankings."""
     scores: dict[tuple[str, str], float] = {}
-    for weight, ranking in ((dense_weight, dense), (bm25_weight, bm25)):
+    for weight, ranking in rankings:
         for rank, key in enumerate(ranking, start=1):
             scores[key] = scores.get(key, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: item[1], reverse=True)

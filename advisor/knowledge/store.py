@@ -136,8 +136,8 @@ class VectorStore:
 
     def query(
         self, kb: str, embedder: str, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first."""
+    ) -> list[tuple[str, float, str]]:
+        """(chunk id, cosine similarity, chunk language), best first."""
         col = self.collection(kb, embedder)
         total = col.count()
         if total == 0:
@@ -146,11 +146,12 @@ class VectorStore:
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=min(n, total),
             where=where or None,
-            include=["distances"],
+            include=["distances", "metadatas"],
         )
         ids = result["ids"][0]
-        distances = result["distances"][0] if result["distances"] else [1.0] * len(ids)
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+        distances = result["distances"][0]
+        languages = [(m or {}).get("language", "") for m in result["metadatas"][0]]
+        return [(i, 1.0 - float(d), str(lang)) for i, d, lang in zip(ids, distances, languages, strict=True)]
 
     def drop(self, kb: str) -> None:
         with self._lock:
@@ -164,7 +165,10 @@ class VectorStore:
                     raise
 
     def forget(self) -> None:
-        """Drop cached handles, e.g. after the store folder was rebuilt."""
+        """Drop cached handles, e.g. after the store folder was moved aside or deleted."""
         with self._lock:
             self._collections.clear()
-            self._client = None
+            client, self._client = self._client, None
+        if client is not None and not self._settings.url:
+            # chromadb keeps one engine per folder per process; a new client would reuse the stale one.
+            client.clear_system_cache()

@@ -15,11 +15,95 @@ _jieba_lock = threading.Lock()
 
 # Function words that only add noise to BM25 scores; kept short on purpose.
 STOPWORDS = frozenset(
-    """
-    the a an of to in on at for and or is are was were be been it this that these those with as by from
-    what which who how why when where do does did can could should would i you we they he she my your our
-    的 了 是 在 和 与 及 或 也 都 就 而 对 把 被 给 吗 呢 吧 啊 呀 么 什么 怎么 怎样 如何 哪些 多少 一个 这个 那个 我 你 他 她 我们 你们 他们
-    """.split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "with",
+        "as",
+        "by",
+        "from",
+        "what",
+        "which",
+        "who",
+        "how",
+        "why",
+        "when",
+        "where",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "i",
+        "you",
+        "we",
+        "they",
+        "he",
+        "she",
+        "my",
+        "your",
+        "our",
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "也",
+        "都",
+        "就",
+        "而",
+        "对",
+        "把",
+        "被",
+        "给",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "么",
+        "什么",
+        "怎么",
+        "怎样",
+        "如何",
+        "哪些",
+        "多少",
+        "一个",
+        "这个",
+        "那个",
+        "我",
+        "你",
+        "他",
+        "她",
+        "我们",
+        "你们",
+        "他们",
+    ]
 )
 
 
@@ -31,16 +115,23 @@ def detect_language(text: str) -> str:
     return "zh" if cjk and cjk >= latin_words * 0.5 else "en"
 
 
-def normalise_text(text: str) -> str:
-    """NFKC (full-width to half-width), drop control and invisible format characters."""
-    text = unicodedata.normalize("NFKC", text)
+def clean_text(text: str) -> str:
+    """Drop control, private-use and invisible format characters (zero-width, bidi overrides, tags).
+
+    Full-width Chinese punctuation is kept: it is what readers expect and what sentences split on.
+    """
     return "".join(
         ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co"}
     )
 
 
+def normalise_text(text: str) -> str:
+    """For matching only: NFKC folds full-width letters, digits and punctuation to their ASCII forms."""
+    return clean_text(unicodedata.normalize("NFKC", text))
+
+
 @lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -52,8 +143,7 @@ def _jieba():  # type: ignore[no-untyped-def]
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens for BM25: jieba words for Chinese, plain words for everything else."""
     text = normalise_text(text).lower()
-    if _CJK.search(text):
-        pieces = _jieba().lcut_for_search(text)
-    else:
-        pieces = re.findall(r"\w+", text)
-    return [p for p in (piece.strip() for piece in pieces) if p and _TOKEN_OK.search(p) and p not in STOPWORDS]
+    pieces = _jieba().lcut_for_search(text) if _CJK.search(text) else re.findall(r"\w+", text)
+    return [
+        p for p in (piece.strip() for piece in pieces) if p and _TOKEN_OK.search(p) and p not in STOPWORDS
+    ]

@@ -1,0 +1,166 @@
+"""Render docs/BENCHMARKS.md from the JSON each benchmark saved. No figure is typed by hand."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from advisor.config import REPO_ROOT
+from bench.common import RESULTS_DIR
+
+TARGETS_CMRC = {"recall@1": 0.93, "recall@5": 0.985, "mrr@10": 0.955}
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _row(cells: list[Any]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _provenance(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+    return (
+        f"_Run {m['date']} at commit `{m['commit']}` on {m['cpu']} ({m['cores']} cores), Python {m['python']};"
+        f" {versions}. Command: `{result['command']}`._"
+    )
+
+
+def cmrc_section(split: str) -> list[str]:
+    result = _load(f"retrieval_cmrc_{split}")
+    if not result:
+        return [f"_No CMRC {split} result yet: run `python -m bench.run --only retrieval_cmrc_{split}`._"]
+    fusion = result["fusion"]
+    lines = [
+        f"{result['passages']} passages ({result['chunks']} chunks of about {result['chunk_tokens']} tokens),"
+        f" {result['questions']} questions; embedder `{result['embedder']}`; fusion: RRF k={fusion['rrf_k']},"
+        f" dense weight {fusion['dense_weight']}, BM25 weight {fusion['bm25_weight']}.",
+        "",
+        _row(["retriever", "recall@1", "recall@5", "recall@10", "MRR@10"]),
+        _row(["---"] * 5),
+    ]
+    for mode, r in result["results"].items():
+        lines.append(_row([mode, r["recall@1"], r["recall@5"], r["recall@10"], r["mrr@10"]]))
+    if split == "dev":
+        hybrid = result["results"]["hybrid"]
+        checks = []
+        for metric, target in TARGETS_CMRC.items():
+            beats = all(hybrid[metric] > result["results"][m][metric] for m in ("dense", "bm25"))
+            met = hybrid[metric] >= target
+            checks.append(
+                f"{metric} {hybrid[metric]} (target >= {target}: {'met' if met else 'NOT met'};"
+                f" above both single retrievers: {'yes' if beats else 'no'})"
+            )
+        lines += ["", "Hybrid against the targets: " + "; ".join(checks) + "."]
+    if "tuned" in result:
+        t = result["tuned"]
+        lines += [
+            "",
+            f"Best fusion found on this split: RRF k={t['rrf_k']}, BM25 weight {t['bm25_weight']}"
+            f" (recall@1 {t['recall@1']:.4f}, recall@5 {t['recall@5']:.4f}, MRR@10 {t['mrr@10']:.4f}).",
+        ]
+    return [*lines, "", _provenance(result)]
+
+
+def kb_section() -> list[str]:
+    result = _load("retrieval_kb")
+    if not result:
+        return ["_No in-house result yet: run `python -m bench.run --only retrieval_kb`._"]
+    lines = [
+        f"{result['questions']} answerable questions (Chinese and English, some asked in the other language"
+        " than their document); a hit is a chunk from an expected document.",
+        "",
+        _row(
+            [
+                "embedder / retriever",
+                "all hit@1",
+                "all hit@5",
+                "all MRR@10",
+                "same-language hit@5",
+                "cross-language hit@5",
+            ]
+        ),
+        _row(["---"] * 6),
+    ]
+    for name, groups in result["results"].items():
+        a, s, c = groups["all"], groups["same_language"], groups["cross_language"]
+        lines.append(_row([name, a["hit@1"], a["hit@5"], a["mrr@10"], s["hit@5"], c["hit@5"]]))
+    return [*lines, "", _provenance(result)]
+
+
+def latency_section() -> list[str]:
+    result = _load("retrieval_latency")
+    if not result:
+        return ["_No latency result yet: run `python -m bench.run --only retrieval_latency`._"]
+    lines = [
+        f"Whole hybrid query (embedding the query, dense, BM25, fusion, fetching the chunks), {result['queries']}"
+        " real questions per size. Targets at 100k chunks: p50 <= 20 ms, p95 <= 40 ms.",
+        "",
+        _row(
+            [
+                "chunks",
+                "query p50 ms",
+                "query p95 ms",
+                "embed p50",
+                "dense p50",
+                "BM25 p50",
+                "HNSW recall@10 vs exact",
+                "index build s",
+            ]
+        ),
+        _row(["---"] * 8),
+    ]
+    for size, r in result["sizes"].items():
+        s = r["stages_ms"]
+        lines.append(
+            _row(
+                [
+                    f"{int(size):,}",
+                    r["query_ms"]["p50"],
+                    r["query_ms"]["p95"],
+                    s["embed_ms"]["p50"],
+                    s["dense_ms"]["p50"],
+                    s["bm25_ms"]["p50"],
+                    r["hnsw_recall@10_vs_exact"],
+                    r["index_build_s"],
+                ]
+            )
+        )
+    ing = result["ingestion"]
+    lines += [
+        "",
+        f"Ingestion of the shipped knowledge bases from scratch with the real embedder: {ing['chunks']}"
+        f" chunks in {ing['seconds']} s, **{ing['chunks_per_s']} chunks/s** (embedding dominates).",
+    ]
+    return [*lines, "", _provenance(result)]
+
+
+def write_report() -> str:
+    parts = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`python -m bench.run`) from `docs/benchmarks/*.json`; do not edit by hand.",
+        "",
+        "## Retrieval quality: CMRC 2018 dev (reported)",
+        "",
+        *cmrc_section("dev"),
+        "",
+        "## Retrieval quality: CMRC 2018 trial (tuning split)",
+        "",
+        *cmrc_section("trial"),
+        "",
+        "## Retrieval quality: in-house bilingual questions over the shipped knowledge bases",
+        "",
+        *kb_section(),
+        "",
+        "## Retrieval latency and ingestion throughput",
+        "",
+        *latency_section(),
+        "",
+    ]
+    path = REPO_ROOT / "docs" / "BENCHMARKS.md"
+    path.write_text("\n".join(parts))
+    return str(path)
