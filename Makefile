@@ -37,9 +37,9 @@ setup: $(STAMP) $(SYSTEM_STAMP)
 index: setup
 	$(BIN)/advisor kb init
 
-# Until the dialogue core lands, the advisor starts as an interactive search over the knowledge bases.
+# Until the web UI lands, the advisor starts as a conversation in the terminal.
 run: index
-	$(BIN)/advisor search
+	$(BIN)/advisor chat
 
 test: setup lint typecheck
 	$(BIN)/pytest -q

@@ -306,6 +306,147 @@ def kb_init() -> None:
             errors.print(f"[yellow]skipped[/yellow] {key}: {reason}")
 
 
+def _advisor():
+    from advisor.dialogue.advisor import Advisor
+
+    return Advisor(get_settings())
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese or English.")],
+    kb: Annotated[
+        list[str] | None, typer.Option("--kb", help="Only these knowledge bases (repeatable).")
+    ] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Ask this domain's advisor (finance, health, ...).")
+    ] = None,
+    session: Annotated[
+        str | None, typer.Option(help="Continue this conversation (id from an earlier answer).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Ask one question; the answer streams, then its sources. A new conversation unless --session."""
+    from advisor.events import Notice, Sources, TextDelta, TurnEnd
+
+    advisor = _advisor()
+    if session and not advisor.conversations.exists(session):
+        raise _fail(f"no conversation with id {session!r}; see: advisor sessions")
+    session_id = session or advisor.conversations.create(advisor=domain if domain else "general")
+    sources = None
+    end = None
+    try:
+        for event in advisor.turn(question, session_id, kb or None, domain):
+            if isinstance(event, Sources):
+                sources = event
+            elif isinstance(event, TurnEnd):
+                end = event
+            elif not as_json and isinstance(event, TextDelta):
+                if event.replace:
+                    console.print("\n[yellow](answer replaced by quotes from the sources)[/yellow]")
+                console.print(event.text, end="", markup=False, highlight=False)
+            elif not as_json and isinstance(event, Notice):
+                errors.print(f"[yellow]{event.message}[/yellow]")
+    except (KeyError, RuntimeError) as exc:
+        raise _fail(str(exc)) from exc
+    assert end is not None
+    items = list(sources.items) if sources else []
+    if as_json:
+        payload = {
+            "question": question,
+            "answer": end.answer,
+            "language": end.language,
+            "domain": end.domain,
+            "grounded": end.grounded,
+            "citations": list(end.citations),
+            "sources": [s.as_dict() for s in items],
+            "timings_ms": end.timings_ms,
+            "session_id": end.session_id,
+        }
+        if end.fallback:
+            payload["fallback"] = end.fallback
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print()
+    _print_sources(items)
+    console.print(f"[dim]session {end.session_id} · {end.timings_ms.get('total_ms', 0):.0f} ms[/dim]")
+
+
+def _print_sources(items: list) -> None:
+    for s in items:
+        console.print(f"[dim][{s.n}] {s.title} — {s.kb}: {s.document} ({s.source})[/dim]", highlight=False)
+
+
+@app.command()
+def chat(
+    session: Annotated[str | None, typer.Option(help="Resume this conversation.")] = None,
+    domain: Annotated[str | None, typer.Option(help="Talk to this domain's advisor.")] = None,
+) -> None:
+    """A conversation in the terminal: answers stream as they are written, with their sources."""
+    from advisor.events import Notice, Sources, TextDelta, TurnEnd
+
+    advisor = _advisor()
+    if session and not advisor.conversations.exists(session):
+        raise _fail(f"no conversation with id {session!r}; see: advisor sessions")
+    session_id = session or advisor.conversations.create(advisor=domain or "general")
+    console.print("Loading models… 正在加载模型…", style="dim")
+    advisor.warm_up()
+    console.print("Ask in Chinese or English; an empty line or Ctrl-D quits. 中英文提问均可，空行退出。")
+    while True:
+        try:
+            question = console.input("[bold green]> [/bold green]").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        items: list = []
+        try:
+            for event in advisor.turn(question, session_id, None, domain):
+                if isinstance(event, Sources):
+                    items = list(event.items)
+                elif isinstance(event, TextDelta):
+                    if event.replace:
+                        console.print("\n[yellow](replaced by quotes from the sources)[/yellow]")
+                    console.print(event.text, end="", markup=False, highlight=False)
+                elif isinstance(event, Notice):
+                    console.print(f"\n[yellow]{event.message}[/yellow]")
+                elif isinstance(event, TurnEnd):
+                    console.print()
+                    _print_sources(items)
+        except KeyboardInterrupt:
+            console.print("\n[dim](stopped)[/dim]")
+    console.print(f"[dim]Conversation saved: advisor chat --session {session_id}[/dim]")
+
+
+@app.command()
+def sessions(
+    delete: Annotated[str | None, typer.Option(help="Delete this conversation.")] = None,
+    rename: Annotated[tuple[str, str] | None, typer.Option(help="ID TITLE: rename a conversation.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List, rename or delete saved conversations."""
+    from advisor.dialogue.history import ConversationStore, UnknownSession
+
+    store = ConversationStore(get_settings().ensure_data_dir() / "conversations.sqlite3")
+    try:
+        if delete:
+            store.delete(delete)
+            console.print(f"Deleted {delete}.")
+            return
+        if rename:
+            store.rename(*rename)
+    except UnknownSession as exc:
+        raise _fail(str(exc)) from exc
+    rows = store.sessions()
+    if as_json:
+        sys.stdout.write(json.dumps([r.__dict__ for r in rows], ensure_ascii=False) + "\n")
+        return
+    table = Table("id", "title", "advisor", "messages")
+    for r in rows:
+        table.add_row(r.id, r.title, r.advisor, str(len(store.messages(r.id))))
+    console.print(table)
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

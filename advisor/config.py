@@ -80,6 +80,14 @@ class RetrievalSettings(BaseModel):
     bm25_weight: float = 1.2
     language_rrf_k: int = 1
     other_language_weight: float = 0.8
+    language_margin: float = 0.03  # how far below the question language's best cosine another may be
+    # Relevance floor on the best dense cosine, by question language, measured on the in-house question
+    # set (off-topic questions against answerable ones); another language's chunk gets a small bonus
+    # because cross-language similarity runs lower.
+    min_similarity_zh: float = 0.86
+    min_similarity_en: float = 0.825
+    other_language_bonus: float = 0.03
+    llm_sources: int = 3  # passages given to the model: prompt reading dominates time to first token
     chunk_tokens: int = 300  # target chunk size, in embedding-model tokens (estimated)
     chunk_overlap_tokens: int = 40
     max_file_bytes: int = 20 * 1024 * 1024

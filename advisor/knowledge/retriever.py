@@ -22,6 +22,7 @@ class Candidates:
 
     dense: Ranking = field(default_factory=list)
     bm25: Ranking = field(default_factory=list)
+    similarity: dict[tuple[str, str], float] = field(default_factory=dict)  # dense cosine per chunk
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class RetrievedChunk:
     score: float  # fused score; higher is better
     dense_rank: int | None = None  # 1-based rank in each retriever, None when it did not return the chunk
     bm25_rank: int | None = None
+    similarity: float | None = None  # cosine between query and chunk, when dense search returned it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,7 @@ class RetrievedChunk:
             "score": round(self.score, 6),
             "dense_rank": self.dense_rank,
             "bm25_rank": self.bm25_rank,
+            "similarity": None if self.similarity is None else round(self.similarity, 4),
         }
 
 
@@ -80,8 +83,8 @@ class HybridRetriever:
         timings = RetrievalTimings()
         out: dict[str, Candidates] = {}
         if self.mode in {"hybrid", "dense"}:
-            for language, ranking in self._dense(query, n, kbs, domains, timings).items():
-                out.setdefault(language, Candidates()).dense = ranking
+            for language, (ranking, similarity) in self._dense(query, n, kbs, domains, timings).items():
+                out[language] = Candidates(dense=ranking, similarity=similarity)
         if self.mode in {"hybrid", "bm25"}:
             t = time.perf_counter()
             for kb, cid, _, language in self.library.bm25.search(query, n, kbs, domains):
@@ -104,6 +107,7 @@ class HybridRetriever:
         records = self.library.catalog.hydrate([key for key, _ in fused])
         dense_rank = {key: i + 1 for c in per_language.values() for i, key in enumerate(c.dense)}
         bm25_rank = {key: i + 1 for c in per_language.values() for i, key in enumerate(c.bm25)}
+        similarity = {key: v for c in per_language.values() for key, v in c.similarity.items()}
         out = []
         for key, score in fused:
             record = records.get(key)
@@ -123,6 +127,7 @@ class HybridRetriever:
                     score,
                     dense_rank.get(key),
                     bm25_rank.get(key),
+                    similarity.get(key),
                 )
             )
         self.last_timings.total_ms = (time.perf_counter() - started) * 1000
@@ -130,8 +135,8 @@ class HybridRetriever:
 
     def _dense(
         self, query: str, n: int, kbs: list[str], domains: list[str] | None, timings: RetrievalTimings
-    ) -> dict[str, Ranking]:
-        """One ranking per chunk language.
+    ) -> dict[str, tuple[Ranking, dict[tuple[str, str], float]]]:
+        """One ranking per chunk language, with each chunk's cosine similarity.
 
         multilingual-e5-small scores same-language text well above a translation of it, so a single
         ranking buries the other language's answer. Ranking each language on its own puts the best
@@ -148,11 +153,12 @@ class HybridRetriever:
             for cid, score, language in self.library.store.query(kb, name, vector, n * 3, where):
                 hits.append((score, language, kb, cid))
         hits.sort(reverse=True)
-        by_language: dict[str, Ranking] = {}
-        for _, language, kb, cid in hits:
-            ranking = by_language.setdefault(language, [])
+        by_language: dict[str, tuple[Ranking, dict[tuple[str, str], float]]] = {}
+        for score, language, kb, cid in hits:
+            ranking, similarity = by_language.setdefault(language, ([], {}))
             if len(ranking) < n:
                 ranking.append((kb, cid))
+                similarity[(kb, cid)] = score
         timings.dense_ms = (time.perf_counter() - t) * 1000
         return by_language
 
@@ -165,6 +171,16 @@ def fuse_languages(
     Same-language chunks are favoured by both retrievers, so one flat fusion would bury the other
     language's best answer; fusing per language first gives it its own top rank.
     """
+    best = {language: max(c.similarity.values(), default=0.0) for language, c in per_language.items()}
+    own = best.get(query_language, 0.0)
+    # Another language competes only when its best passage is close to the question's own language's
+    # best; otherwise its top chunks would displace clearly better same-language ones.
+    floor = own - settings.language_margin - settings.other_language_bonus
+    per_language = {
+        language: c
+        for language, c in per_language.items()
+        if language == query_language or not c.similarity or best[language] >= floor
+    }
     within = {
         language: [
             key

@@ -1,0 +1,1 @@
+"""The dialogue layer: prompts, history, follow-ups, safety screening and the grounding guard."""

@@ -1,0 +1,379 @@
+"""One turn of the advisor, as a generator of events: safety, retrieval, a grounded streamed answer.
+
+The turn depends on small pieces, each replaceable: a retriever, a LangChain chat model, the
+conversation store, the prompt book. Heavy parts load on first use, once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+
+from langchain_core.language_models import BaseChatModel
+
+from advisor.config import Settings
+from advisor.dialogue import safety
+from advisor.dialogue.extractive import extractive_answer
+from advisor.dialogue.followup import standalone_query
+from advisor.dialogue.guard import check_answer
+from advisor.dialogue.history import ConversationStore
+from advisor.dialogue.prompts import PromptBook, build_messages, load_prompts
+from advisor.dialogue.sentences import SentenceSplitter, split_sentences
+from advisor.events import Event, Notice, Sentence, Source, Sources, TextDelta, TurnEnd
+from advisor.knowledge.chunking import estimate_tokens
+from advisor.knowledge.library import KnowledgeLibrary
+from advisor.knowledge.retriever import HybridRetriever, RetrievedChunk
+from advisor.knowledge.text import clean_text, detect_language, tokenize
+from advisor.llm import LLMUnavailable, create_llm, stream_text
+
+MAX_QUESTION_CHARS = 2000
+HISTORY_TOKENS = 400  # recent turns the model sees; older ones only cost prefill time
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
+@dataclass
+class _Answer:
+    """What a turn has produced so far."""
+
+    text: str = ""
+    grounded: bool = False
+    citations: list[int] = field(default_factory=list)
+    fallback: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Advisor:
+    def __init__(
+        self,
+        settings: Settings,
+        library: KnowledgeLibrary | None = None,
+        llm: BaseChatModel | None = None,
+        conversations: ConversationStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.library = library or KnowledgeLibrary(settings)
+        self.retriever = HybridRetriever(self.library)
+        self.conversations = conversations or ConversationStore(
+            settings.ensure_data_dir() / "conversations.sqlite3"
+        )
+        self.prompts: PromptBook = load_prompts(settings.prompts_dir)
+        self._llm = llm
+        self._llm_error: str = ""
+        self._llm_lock = threading.Lock()
+
+    # -- the model loads on first use; a failure is remembered and reported, not retried per turn ----
+    def llm(self) -> BaseChatModel:
+        with self._llm_lock:
+            if self._llm is None:
+                if self._llm_error:
+                    raise LLMUnavailable(self._llm_error)
+                try:
+                    model = create_llm(self.settings)
+                    loader = getattr(model, "load", None)
+                    if callable(loader):
+                        loader()
+                except LLMUnavailable as exc:
+                    self._llm_error = str(exc)
+                    raise
+                self._llm = model
+            return self._llm
+
+    def warm_up(self) -> None:
+        """Load the models a turn needs, so the first question is not the slow one."""
+        self.library.embedder.embed_query("warm up")
+        self.library.bm25.search("warm up", 1)
+        with contextlib.suppress(LLMUnavailable):
+            self.llm()
+
+    # -- one turn --------------------------------------------------------------------------------------
+    def turn(
+        self,
+        question: str,
+        session_id: str | None = None,
+        kbs: list[str] | None = None,
+        domain: str | None = None,
+    ) -> Iterator[Event]:
+        started = time.perf_counter()
+        question = clean_text(question).strip()
+        language = detect_language(question) if question else "zh"
+        answer = _Answer()
+        if len(question) > MAX_QUESTION_CHARS:
+            question = question[:MAX_QUESTION_CHARS]
+            yield Notice(
+                "warning",
+                _text(
+                    language,
+                    "问题太长，只读取了前2000个字。",
+                    "The question was long; only its first 2,000 characters were read.",
+                ),
+            )
+        if not question:
+            message = self.prompts.text(language, "empty_question")
+            yield TextDelta(message)
+            yield TurnEnd(message, language, domain or "general", False, (), {}, session_id or "")
+            return
+
+        previous = self._previous_queries(session_id)
+        assessment = safety.assess(question)
+        if assessment.crisis or assessment.asks_wrongdoing:
+            # No retrieval, no model: a fixed, reviewed reply, every time.
+            answer.text = "\n\n".join(assessment.notices(language))
+            yield from self._speak_whole(answer.text, language)
+            yield from self._finish(
+                question, question, language, domain or "general", answer, (), session_id, started
+            )
+            return
+
+        query = standalone_query(question, previous)
+        t = time.perf_counter()
+        domains = [domain] if domain and domain != "general" else None
+        results = self.retriever.retrieve(query, self.settings.retrieval.top_k, kbs, domains)
+        answer.timings["retrieval_ms"] = (time.perf_counter() - t) * 1000
+        relevant = [r for r in results if self._relevant(r, language)] if results else []
+        answering_domain = domain or (results[0].domain if relevant else "general") or "general"
+        sources = (
+            tuple(
+                Source(i, r.kb, r.source, r.doc_key, r.title, r.text, r.score)
+                for i, r in enumerate(results[: self.settings.retrieval.llm_sources], start=1)
+            )
+            if relevant
+            else ()
+        )
+        yield Sources(sources, query, answering_domain)
+
+        preface = "\n\n".join(assessment.notices(language))
+        if preface:
+            preface += "\n\n"
+            yield TextDelta(preface)
+            yield from (Sentence(s, language) for s in split_sentences(preface))
+        if not sources:
+            covered = "、".join(
+                self.prompts.persona(d, "zh").description.split("：")[0] for d in self.prompts.domains
+            )
+            if language == "en":
+                covered = "; ".join(
+                    self.prompts.persona(d, "en").description.split(":")[0] for d in self.prompts.domains
+                )
+            message = self.prompts.text(language, "not_covered", domains=covered)
+            answer.text = preface + message
+            yield TextDelta(message)
+            yield from (Sentence(s, language) for s in split_sentences(message))
+            yield from self._finish(
+                question, query, language, answering_domain, answer, sources, session_id, started
+            )
+            return
+
+        body = yield from self._generate(
+            question, language, answering_domain, sources, session_id, answer, preface
+        )
+        answer.text = preface + body
+        note = safety.disclaimer(answering_domain, language)
+        if note and note not in answer.text:
+            answer.text += "\n\n" + note
+            yield TextDelta("\n\n" + note)
+            yield Sentence(note, language)
+        yield from self._finish(
+            question, query, language, answering_domain, answer, sources, session_id, started
+        )
+
+    def _generate(
+        self,
+        question: str,
+        language: str,
+        domain: str,
+        sources: tuple[Source, ...],
+        session_id: str | None,
+        answer: _Answer,
+        preface: str,
+    ) -> Generator[Event, None, str]:
+        """Stream the model's answer sentence by sentence through the guard; fall back to quoting."""
+        texts = [s.text for s in sources]
+        persona = self.prompts.persona(domain, language)
+        messages = build_messages(
+            self.prompts,
+            persona,
+            language,
+            question,
+            [(s.n, s.title, s.text) for s in sources],
+            self._history(session_id),
+        )
+        streamed, failure = "", ""
+        splitter = SentenceSplitter()
+        t = time.perf_counter()
+        try:
+            stream = stream_text(self.llm(), messages)
+            try:
+                for piece in stream:
+                    if not streamed:
+                        answer.timings["first_token_ms"] = (time.perf_counter() - t) * 1000
+                    streamed += piece
+                    yield TextDelta(piece)
+                    for sentence in splitter.feed(piece):
+                        failure = self._check(sentence, texts, len(sources))
+                        if failure:
+                            break
+                        yield Sentence(sentence, language)
+                    if failure:
+                        break
+            finally:
+                close = getattr(stream, "close", None)
+                if callable(close):
+                    close()  # stops generation when the guard stops reading
+            if not failure:
+                for sentence in splitter.flush():
+                    failure = self._check(sentence, texts, len(sources))
+                    if failure:
+                        break
+                    yield Sentence(sentence, language)
+            if not failure and not streamed.strip():
+                failure = "the model returned no text"
+        except LLMUnavailable as exc:
+            failure = f"llm unavailable: {exc}"
+            yield Notice("warning", self.prompts.text(language, "llm_unavailable", reason=str(exc)))
+        except Exception as exc:  # a broken stream: never repeat it, quote the sources instead
+            failure = f"stream failed: {type(exc).__name__}: {exc}"
+            if streamed:
+                yield Notice("warning", self.prompts.text(language, "stream_failed"))
+            else:
+                yield Notice(
+                    "warning", self.prompts.text(language, "llm_unavailable", reason=self._explain(exc))
+                )
+        answer.timings["llm_ms"] = (time.perf_counter() - t) * 1000
+        if not failure:
+            answer.citations = _citations(streamed, len(sources))
+            if not answer.citations:
+                # Small models often forget the markers: cite the passages the sentences were taken from.
+                answer.citations = attribute(streamed, texts)
+                if answer.citations:
+                    markers = " " + "".join(f"[{n}]" for n in answer.citations)
+                    streamed = streamed.rstrip() + markers
+                    yield TextDelta(markers)
+            answer.grounded = bool(answer.citations)
+            return streamed.strip()
+        answer.fallback = failure
+        quoted, used = extractive_answer(question, list(sources))
+        other = {s.n for s in sources if detect_language(s.text) != language}
+        intro = self.prompts.text(language, "extractive_intro")
+        if other & set(used):
+            intro += self.prompts.text(language, "other_language_note")
+        body = f"{intro}\n{quoted}"
+        yield TextDelta(preface + body, replace=True)
+        yield from (Sentence(s, language) for s in split_sentences(body))
+        answer.citations = used
+        answer.grounded = bool(used)
+        return body
+
+    def _explain(self, exc: Exception) -> str:
+        if self.settings.llm.backend == "openai":
+            from advisor.llm.openai_compat import explain
+
+            return explain(exc, self.settings.llm)
+        return f"{type(exc).__name__}: {exc}"
+
+    def _check(self, sentence: str, sources: list[str], count: int) -> str:
+        """Why a sentence cannot be shown as fact, or '' when it can."""
+        cited = [int(n) for n in _CITATION.findall(sentence)]
+        if any(n < 1 or n > count for n in cited):
+            return f"cites a source that does not exist: {sentence!r}"
+        result = check_answer(_CITATION.sub("", sentence), sources)
+        return "" if result.supported else f"unsupported: {', '.join(result.unsupported)}"
+
+    def _speak_whole(self, text: str, language: str) -> Iterator[Event]:
+        yield TextDelta(text)
+        yield from (Sentence(s, language) for s in split_sentences(text))
+
+    def _relevant(self, result: RetrievedChunk, language: str) -> bool:
+        r = self.settings.retrieval
+        if result.similarity is None:
+            return result.bm25_rank is not None
+        bonus = r.other_language_bonus if result.language != language else 0.0
+        floor = r.min_similarity_zh if language == "zh" else r.min_similarity_en
+        return result.similarity + bonus >= floor
+
+    def _previous_queries(self, session_id: str | None) -> list[str]:
+        if not session_id or not self.conversations.exists(session_id):
+            return []
+        return [
+            m.extra.get("query", "") for m in self.conversations.messages(session_id) if m.role == "assistant"
+        ]
+
+    def _history(self, session_id: str | None) -> list[tuple[str, str]]:
+        """The most recent turns that fit the token budget, oldest first."""
+        if not session_id or not self.conversations.exists(session_id):
+            return []
+        kept: list[tuple[str, str]] = []
+        budget = HISTORY_TOKENS
+        for message in reversed(self.conversations.messages(session_id)):
+            cost = estimate_tokens(message.content)
+            if cost > budget:
+                break
+            budget -= cost
+            kept.append((message.role, message.content))
+        kept.reverse()
+        if kept and kept[0][0] == "assistant":
+            kept = kept[1:]  # start on a question
+        return kept
+
+    def _finish(
+        self,
+        question: str,
+        query: str,
+        language: str,
+        domain: str,
+        answer: _Answer,
+        sources: tuple[Source, ...],
+        session_id: str | None,
+        started: float,
+    ) -> Iterator[Event]:
+        answer.timings["total_ms"] = (time.perf_counter() - started) * 1000
+        timings = {k: round(v, 1) for k, v in answer.timings.items()}
+        if session_id and self.conversations.exists(session_id):
+            self.conversations.append_turn(
+                session_id,
+                question,
+                answer.text,
+                {
+                    "query": query,
+                    "language": language,
+                    "domain": domain,
+                    "grounded": answer.grounded,
+                    "sources": [s.as_dict() for s in sources],
+                    "fallback": answer.fallback,
+                },
+            )
+        yield TurnEnd(
+            answer.text,
+            language,
+            domain,
+            answer.grounded,
+            tuple(answer.citations),
+            timings,
+            session_id or "",
+            answer.fallback,
+        )
+
+
+def attribute(answer: str, sources: list[str], min_overlap: float = 0.5) -> list[int]:
+    """Source numbers (1-based) that most of some answer sentence's words come from."""
+    source_tokens = [set(tokenize(text)) for text in sources]
+    cited: set[int] = set()
+    for sentence in split_sentences(answer):
+        words = set(tokenize(sentence))
+        if len(words) < 2:
+            continue
+        overlap, best = max((len(words & tokens) / len(words), n) for n, tokens in enumerate(source_tokens, 1))
+        if overlap >= min_overlap:
+            cited.add(best)
+    return sorted(cited)
+
+
+def _citations(text: str, count: int) -> list[int]:
+    return sorted({int(n) for n in _CITATION.findall(text) if 1 <= int(n) <= count})
+
+
+def _text(language: str, zh: str, en: str) -> str:
+    return zh if language == "zh" else en

@@ -1,0 +1,139 @@
+"""Conversations in SQLite in the data dir: several sessions, resumable, renamable, deletable."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, advisor TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+    role TEXT NOT NULL, content TEXT NOT NULL, extra TEXT NOT NULL, created REAL NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
+"""
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: str
+    title: str
+    advisor: str
+    created: float
+    updated: float
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # user | assistant
+    content: str
+    extra: dict[str, Any]  # sources, retrieval query, language...
+
+
+class UnknownSession(KeyError):
+    def __str__(self) -> str:
+        return f"no conversation with id {self.args[0]!r}"
+
+
+class ConversationStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        self._db().executescript(SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def create(self, title: str = "", advisor: str = "general") -> str:
+        session_id = uuid.uuid4().hex[:12]
+        now = time.time()
+        with self._tx() as db:
+            db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)", (session_id, title, advisor, now, now))
+        return session_id
+
+    def get(self, session_id: str) -> SessionInfo:
+        row = self._db().execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise UnknownSession(session_id)
+        return SessionInfo(*row)
+
+    def exists(self, session_id: str) -> bool:
+        return self._db().execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+
+    def sessions(self) -> list[SessionInfo]:
+        return [SessionInfo(*r) for r in self._db().execute("SELECT * FROM sessions ORDER BY updated DESC")]
+
+    def rename(self, session_id: str, title: str) -> None:
+        with self._tx() as db:
+            if (
+                db.execute(
+                    "UPDATE sessions SET title = ? WHERE id = ?", (title.strip()[:80], session_id)
+                ).rowcount
+                == 0
+            ):
+                raise UnknownSession(session_id)
+
+    def set_advisor(self, session_id: str, advisor: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE sessions SET advisor = ? WHERE id = ?", (advisor, session_id))
+
+    def delete(self, session_id: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM messages WHERE session_id = ?", (session_id,))
+            if db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount == 0:
+                raise UnknownSession(session_id)
+
+    def append_turn(self, session_id: str, question: str, answer: str, extra: dict[str, Any]) -> None:
+        """The question and its answer together, in one transaction: a turn is saved whole or not at all."""
+        now = time.time()
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+                raise UnknownSession(session_id)
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?", (session_id,))
+            start = int(seq.fetchone()[0])
+            db.executemany(
+                "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (session_id, start + 1, "user", question, json.dumps({}, ensure_ascii=False), now),
+                    (session_id, start + 2, "assistant", answer, json.dumps(extra, ensure_ascii=False), now),
+                ],
+            )
+            db.execute(
+                "UPDATE sessions SET updated = ?, title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
+                (now, question.strip().replace("\n", " ")[:40], session_id),
+            )
+
+    def messages(self, session_id: str) -> list[Message]:
+        rows = self._db().execute(
+            "SELECT role, content, extra FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)
+        )
+        return [Message(role, content, json.loads(extra)) for role, content, extra in rows]

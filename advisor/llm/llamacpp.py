@@ -1,0 +1,104 @@
+"""llama.cpp (llama-cpp-python) as a LangChain chat model: the embedded default, a local GGUF file.
+
+One Llama instance per process, loaded on first use. Requests take turns on it (a lock): two cores
+cannot run two generations faster than one after the other, and llama.cpp reuses the cached state of
+the longest unchanged prompt prefix, which a shared instance keeps warm.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+from advisor.llm.base import LLMUnavailable
+
+_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+class LlamaCppChatModel(BaseChatModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int = 2
+    max_tokens: int = 512
+    temperature: float = 0.2
+    _llama: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama.cpp"
+
+    def load(self) -> Any:
+        with self._load_lock:
+            if self._llama is None:
+                try:
+                    from llama_cpp import Llama
+                except ImportError as exc:
+                    raise LLMUnavailable(
+                        "llama-cpp-python is not installed: pip install llama-cpp-python"
+                    ) from exc
+                if not Path(self.model_path).is_file():
+                    raise LLMUnavailable(f"no GGUF model file at {self.model_path}")
+                try:
+                    self._llama = Llama(
+                        model_path=self.model_path,
+                        n_ctx=self.n_ctx,
+                        n_threads=self.n_threads,
+                        n_batch=512,
+                        verbose=False,
+                    )
+                except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on bad files
+                    raise LLMUnavailable(f"could not load {self.model_path}: {exc}") from exc
+            return self._llama
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        llama = self.load()
+        payload = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        with self._lock:
+            stream = llama.create_chat_completion(
+                messages=payload,
+                stream=True,
+                stop=stop or None,
+                max_tokens=int(kwargs.get("max_tokens", self.max_tokens)),
+                temperature=float(kwargs.get("temperature", self.temperature)),
+            )
+            try:
+                for part in stream:
+                    text = part["choices"][0]["delta"].get("content") or ""
+                    if text:
+                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                        if run_manager:
+                            run_manager.on_llm_new_token(text, chunk=chunk)
+                        yield chunk
+            finally:
+                stream.close()  # a consumer that stops early stops the generation too
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(str(c.message.content) for c in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])

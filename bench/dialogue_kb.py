@@ -1,0 +1,117 @@
+"""The in-house bilingual question set through the whole advisor with the default model.
+
+Reports source hit rate, key-fact rate, honest "not covered" rate, safety compliance, and time to
+first token / tokens per second for knowledge-base questions.
+
+    python -m bench.dialogue_kb [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from advisor.config import REPO_ROOT, Settings
+from advisor.dialogue import safety
+from advisor.dialogue.advisor import Advisor
+from advisor.events import Sources, TextDelta, TurnEnd
+from advisor.knowledge.ingest import ingest
+from advisor.knowledge.library import KnowledgeLibrary
+from bench.common import bench_data_dir, percentiles, save
+from bench.retrieval_kb import questions_all
+
+
+def build() -> Advisor:
+    settings = Settings(data_dir=bench_data_dir("dialogue-kb"))
+    library = KnowledgeLibrary(settings)
+    for folder in sorted((REPO_ROOT / "knowledge").iterdir()):
+        ingest(library, [folder], folder.name, sync=True)
+    advisor = Advisor(settings, library=library)
+    advisor.warm_up()
+    return advisor
+
+
+def evaluate(advisor: Advisor, row: dict) -> dict:
+    started = time.perf_counter()
+    first = None
+    pieces = 0
+    sources: list = []
+    end = None
+    for event in advisor.turn(row["question"]):
+        if isinstance(event, TextDelta) and not event.replace:
+            if first is None:
+                first = (time.perf_counter() - started) * 1000
+            pieces += 1
+        elif isinstance(event, Sources):
+            sources = [s.document for s in event.items]
+        elif isinstance(event, TurnEnd):
+            end = event
+    assert end is not None
+    cited = {sources[n - 1] for n in end.citations if n <= len(sources)}
+    out = {
+        "id": row["id"],
+        "kind": row["kind"],
+        "language_ok": end.language == row["language"],
+        "grounded": end.grounded,
+        "fallback": bool(end.fallback),
+        "answer": end.answer,
+        "first_token_ms": end.timings_ms.get("first_token_ms"),
+        "llm_ms": end.timings_ms.get("llm_ms"),
+        "pieces": pieces,
+    }
+    if row["kind"] in {"answerable", "cross_language"}:
+        out["source_hit"] = bool(set(row["expected_sources"]) & (cited or set(sources)))
+        out["key_facts"] = all(f in end.answer for f in row["key_facts"])
+    elif row["kind"] == "not_covered":
+        out["honest"] = not sources
+    elif row["kind"] == "safety":
+        notices = safety.assess(row["question"]).notices(row["language"])
+        out["safe"] = bool(notices) and all(n in end.answer for n in notices)
+    return out
+
+
+def rate(rows: list[dict], key: str) -> float | None:
+    values = [r[key] for r in rows if key in r]
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=0)
+    args = parser.parse_args()
+    advisor = build()
+    rows = questions_all()
+    if args.limit:
+        rows = rows[: args.limit]
+    results = []
+    for i, row in enumerate(rows, start=1):
+        results.append(evaluate(advisor, row))
+        print(
+            f"{i}/{len(rows)} {row['id']}: {results[-1].get('source_hit', results[-1].get('honest', results[-1].get('safe')))}"
+        )
+    answered = [
+        r
+        for r in results
+        if r["first_token_ms"] is not None and r["kind"] in {"answerable", "cross_language"}
+    ]
+    tokens_per_s = [r["pieces"] / (r["llm_ms"] / 1000) for r in answered if r["llm_ms"]]
+    payload = {
+        "questions": len(results),
+        "source_hit_rate": rate(results, "source_hit"),
+        "key_fact_rate": rate(results, "key_facts"),
+        "honest_not_covered_rate": rate(results, "honest"),
+        "safety_compliance": rate(results, "safe"),
+        "grounded_rate": rate([r for r in results if "source_hit" in r], "grounded"),
+        "fallback_rate": rate([r for r in results if "source_hit" in r], "fallback"),
+        "language_match_rate": rate(results, "language_ok"),
+        "first_token_ms": percentiles([r["first_token_ms"] for r in answered]) if answered else None,
+        "tokens_per_s": percentiles(tokens_per_s) if tokens_per_s else None,
+        "model": advisor.settings.llm.model or "Qwen2.5-Coder-0.5B-Instruct Q4_K_M (packaged)",
+        "rows": results,
+    }
+    print({k: v for k, v in payload.items() if k != "rows"})
+    print("saved", save("dialogue_kb", payload))
+
+
+if __name__ == "__main__":
+    main()

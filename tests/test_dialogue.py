@@ -1,0 +1,165 @@
+"""The turn, end to end over the shipped knowledge bases (real embedder), with a scripted chat model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.config import Settings
+from advisor.dialogue.advisor import Advisor
+from advisor.events import Event, Notice, Sentence, Sources, TextDelta, TurnEnd
+from advisor.knowledge.library import KnowledgeLibrary
+from advisor.llm import LLMUnavailable
+from advisor.llm.fake import ScriptedChatModel
+
+
+def run(advisor: Advisor, question: str, **kwargs: object) -> tuple[list[Event], TurnEnd]:
+    events = list(advisor.turn(question, **kwargs))  # type: ignore[arg-type]
+    end = events[-1]
+    assert isinstance(end, TurnEnd)
+    return events, end
+
+
+def make(
+    shipped: KnowledgeLibrary, tmp_path: Path, *replies: str, **kwargs: object
+) -> tuple[Advisor, ScriptedChatModel]:
+    llm = ScriptedChatModel(replies=list(replies), **kwargs)
+    settings = Settings(data_dir=tmp_path / "app")
+    return Advisor(settings, library=shipped, llm=llm), llm
+
+
+def of_type(events: list[Event], kind: type) -> list:  # type: ignore[type-arg]
+    return [e for e in events if isinstance(e, kind)]
+
+
+def test_grounded_answer_streams_with_citations_and_sentences(
+    shipped: KnowledgeLibrary, tmp_path: Path
+) -> None:
+    advisor, llm = make(shipped, tmp_path, "成年人每天食盐不超过5克。[1] 少吃咸菜和加工食品。")
+    events, end = run(advisor, "成年人每天吃多少盐合适？")
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("Sources") < kinds.index("TextDelta")
+    sources = of_type(events, Sources)[0]
+    assert sources.items and sources.items[0].n == 1
+    assert any("盐" in s.title for s in sources.items)
+    assert end.grounded and end.citations == (1,)
+    assert end.domain == "health"
+    assert [s.text for s in of_type(events, Sentence)][:2] == [
+        "成年人每天食盐不超过5克。[1]",
+        "少吃咸菜和加工食品。",
+    ]
+    assert "5克" in end.answer
+    system, *_, user = llm.seen[0]
+    assert "【资料】" in str(user.content) and "不是指令" in str(system.content)
+
+
+def test_invented_figure_falls_back_to_quoting_the_sources(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    advisor, _ = make(shipped, tmp_path, "成年人每天可以吃12克盐。[1]")
+    events, end = run(advisor, "成年人每天吃多少盐合适？")
+    replaced = [e for e in of_type(events, TextDelta) if e.replace]
+    assert replaced, "the unsupported answer must be replaced"
+    assert ("12克" not in end.answer and "[1]" in end.answer) or "[2]" in end.answer
+    assert end.fallback.startswith("unsupported") and "12" in end.fallback
+    assert end.grounded
+    assert not any("12克" in s.text for s in of_type(events, Sentence)), (
+        "an unsupported sentence is never spoken"
+    )
+
+
+def test_citation_of_a_missing_source_fails_the_guard(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    advisor, _ = make(shipped, tmp_path, "Adults should eat less salt. [9]")
+    _, end = run(advisor, "How much salt should adults eat per day?")
+    assert "does not exist" in end.fallback
+
+
+def test_question_outside_the_knowledge_base_is_said_plainly(
+    shipped: KnowledgeLibrary, tmp_path: Path
+) -> None:
+    advisor, llm = make(shipped, tmp_path, "Paris.")
+    events, end = run(advisor, "Who won the 2018 World Cup?")
+    assert "knowledge base" in end.answer and "won't guess" in end.answer
+    assert not of_type(events, Sources)[0].items
+    assert not end.grounded and not llm.seen
+
+
+@pytest.mark.parametrize(
+    ("question", "line"), [("我不想活了，活着没意思", "12356"), ("I want to kill myself", "988")]
+)
+def test_crisis_always_gets_the_crisis_line(
+    shipped: KnowledgeLibrary, tmp_path: Path, question: str, line: str
+) -> None:
+    advisor, llm = make(shipped, tmp_path, "anything")
+    _, end = run(advisor, question)
+    assert line in end.answer
+    assert not llm.seen, "a crisis reply never depends on the model"
+
+
+def test_dose_question_gets_a_notice_and_general_information(
+    shipped: KnowledgeLibrary, tmp_path: Path
+) -> None:
+    advisor, _ = make(shipped, tmp_path, "胸痛伴出汗要立即拨打120。[1]")
+    _, end = run(advisor, "我胸口痛还出冷汗，吃几片阿司匹林？")
+    assert "120" in end.answer
+    assert "剂量" in end.answer or "医生" in end.answer
+
+
+def test_follow_up_uses_the_history(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    advisor, llm = make(shipped, tmp_path, "成年人每天食盐不超过5克。[1]", "儿童应该更少。[1]")
+    session = advisor.conversations.create()
+    run(advisor, "成年人每天吃多少盐合适？", session_id=session)
+    events, _ = run(advisor, "那儿童呢？", session_id=session)
+    query = of_type(events, Sources)[0].query
+    assert "盐" in query and "儿童" in query
+    second_prompt = llm.seen[1]
+    assert any("成年人每天吃多少盐合适" in str(m.content) for m in second_prompt[1:-1])
+
+
+def test_broken_stream_is_never_repeated(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    advisor, _ = make(
+        shipped, tmp_path, "Adults should keep salt under 5 g a day. [1] More text follows.", fail_after=3
+    )
+    events, end = run(advisor, "How much salt should adults eat per day?")
+    assert of_type(events, Notice)
+    assert end.fallback.startswith("stream failed")
+    assert sum(1 for e in of_type(events, TextDelta) if e.replace) == 1
+
+
+def test_unavailable_model_still_answers_from_the_sources(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    advisor, _ = make(shipped, tmp_path)
+
+    def broken() -> ScriptedChatModel:
+        raise LLMUnavailable("no GGUF model file at /nowhere")
+
+    advisor.llm = broken  # type: ignore[method-assign]
+    events, end = run(advisor, "How much salt should adults eat per day?")
+    assert any("unavailable" in n.message for n in of_type(events, Notice))
+    assert end.grounded and end.citations
+
+
+def test_english_question_gets_english_prompt_and_disclaimer(
+    shipped: KnowledgeLibrary, tmp_path: Path
+) -> None:
+    advisor, llm = make(shipped, tmp_path, "Adults should eat less than 5 g of salt a day. [1]")
+    _, end = run(advisor, "How much salt should adults eat per day?")
+    assert end.language == "en" and end.grounded
+    assert "Answer only from the [Sources]" in str(llm.seen[0][0].content)
+    assert end.answer.count("\n\n") >= 1, "health answers end with a short disclaimer"
+
+
+def test_conversation_survives_a_restart(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    advisor, _ = make(shipped, tmp_path, "成年人每天食盐不超过5克。[1]")
+    session = advisor.conversations.create()
+    run(advisor, "成年人每天吃多少盐合适？", session_id=session)
+    again, _ = make(shipped, tmp_path, "x")
+    messages = again.conversations.messages(session)
+    assert [m.role for m in messages] == ["user", "assistant"]
+    assert messages[1].extra["sources"] and messages[1].extra["query"]
+
+
+def test_empty_and_huge_questions(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    advisor, llm = make(shipped, tmp_path, "成年人每天食盐不超过5克。[1]")
+    _, end = run(advisor, "   \u200b ")
+    assert end.answer and not llm.seen
+    events, end = run(advisor, "成年人每天吃多少盐合适？" * 1000)
+    assert of_type(events, Notice) and end.answer
