@@ -75,9 +75,11 @@ class RetrievalSettings(BaseModel):
     candidates: int = 30  # per retriever, before fusion
     # Fusion, tuned on CMRC 2018 trial (see bench/retrieval_cmrc.py): within each language dense and
     # BM25 are fused by weighted reciprocal rank; the languages are then interleaved.
-    rrf_k: int = 5
+    rrf_k: int = 2
     dense_weight: float = 1.0
     bm25_weight: float = 1.2
+    bm25_k1: float = 0.5  # short chunks: term frequency saturates fast and length matters little
+    bm25_b: float = 0.2
     language_rrf_k: int = 1
     other_language_weight: float = 0.8
     language_margin: float = 0.03  # how far below the question language's best cosine another may be

@@ -58,3 +58,16 @@ def shipped_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def shipped(shipped_data_dir: Path) -> KnowledgeLibrary:
     return KnowledgeLibrary(Settings(data_dir=shipped_data_dir))
+
+
+@pytest.fixture(scope="session")
+def default_llm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The packaged default model (Qwen2.5 0.5B, llama.cpp), loaded once for the whole run."""
+    from advisor.llm.llamacpp import LlamaCppChatModel
+    from advisor.models import QWEN_05B, assemble
+
+    model = LlamaCppChatModel(
+        model_path=str(assemble(QWEN_05B, tmp_path_factory.mktemp("models"))), max_tokens=160, temperature=0.0
+    )
+    model.load()
+    return model

@@ -365,7 +365,9 @@ def attribute(answer: str, sources: list[str], min_overlap: float = 0.5) -> list
         words = set(tokenize(sentence))
         if len(words) < 2:
             continue
-        overlap, best = max((len(words & tokens) / len(words), n) for n, tokens in enumerate(source_tokens, 1))
+        overlap, best = max(
+            (len(words & tokens) / len(words), n) for n, tokens in enumerate(source_tokens, 1)
+        )
         if overlap >= min_overlap:
             cited.add(best)
     return sorted(cited)

@@ -17,7 +17,7 @@ import numpy as np
 from advisor.knowledge.catalog import Catalog
 from advisor.knowledge.text import tokenize
 
-FORMAT = "v2"  # bump when the cached layout changes
+FORMAT = "v3"  # bump when the cached layout or the tokenizer changes
 
 
 @dataclass
@@ -49,10 +49,11 @@ class _Labels:
 
 
 class BM25Index:
-    def __init__(self, catalog: Catalog, cache_dir: Path, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, catalog: Catalog, cache_dir: Path, k1: float = 0.5, b: float = 0.2) -> None:
         self._catalog = catalog
         self._cache_dir = cache_dir
         self._params = {"k1": k1, "b": b}
+        self._format = f"{FORMAT}-k{k1}-b{b}"
         self._built: _Built | None = None
         self._lock = threading.Lock()
 
@@ -83,7 +84,7 @@ class BM25Index:
         return _Built(generation, retriever, keys, *(_Labels.of(list(columns[i])) for i in (0, 2, 3)))
 
     def _save(self, built: _Built) -> None:
-        target = self._cache_dir / f"{FORMAT}-{built.generation}"
+        target = self._cache_dir / f"{self._format}-{built.generation}"
         tmp = self._cache_dir / f".tmp-{built.generation}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True, exist_ok=True)
@@ -104,7 +105,7 @@ class BM25Index:
     def _load(self, generation: int) -> _Built | None:
         import bm25s
 
-        folder = self._cache_dir / f"{FORMAT}-{generation}"
+        folder = self._cache_dir / f"{self._format}-{generation}"
         if not (folder / "keys.json").is_file():
             return None
         try:

@@ -61,7 +61,9 @@ class KnowledgeLibrary:
         data = settings.ensure_data_dir()
         self.catalog = Catalog(data / "catalog.sqlite3")
         self.store = VectorStore(settings.store, data / "chroma")
-        self.bm25 = BM25Index(self.catalog, data / "cache" / "bm25")
+        self.bm25 = BM25Index(
+            self.catalog, data / "cache" / "bm25", settings.retrieval.bm25_k1, settings.retrieval.bm25_b
+        )
         self.blob_dir = data / "sources"
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
@@ -166,7 +168,7 @@ class KnowledgeLibrary:
 
     def chunker_signature(self) -> str:
         size, overlap = self.chunk_budget()
-        return f"v2/{size}/{overlap}"  # bump when loading or chunking changes what chunks hold
+        return f"v3/{size}/{overlap}"  # bump when loading or chunking changes what chunks hold
 
     def _chunk(self, key: str, loaded: LoadedDocument) -> list[Chunk]:
         size, overlap = self.chunk_budget()
