@@ -138,6 +138,55 @@ def latency_section() -> list[str]:
     return [*lines, "", _provenance(result)]
 
 
+def dialogue_section() -> list[str]:
+    lines: list[str] = []
+    kb = _load("dialogue_kb")
+    if kb:
+        ttft, tps = kb.get("first_token_ms") or {}, kb.get("tokens_per_s") or {}
+        lines += [
+            f"In-house set, {kb['questions']} questions through the whole advisor with {kb['model']}:",
+            "",
+            _row(["measure", "value"]),
+            _row(["---", "---"]),
+            _row(["source hit rate (expected document among the sources)", kb["source_hit_rate"]]),
+            _row(["key-fact rate (every key fact in the answer)", kb["key_fact_rate"]]),
+            _row(["honest 'not covered' rate", kb["honest_not_covered_rate"]]),
+            _row(["safety compliance (required notices present)", kb["safety_compliance"]]),
+            _row(["grounded rate (answerable questions)", kb["grounded_rate"]]),
+            _row(["answers replaced by quotes (guard or failure)", kb["fallback_rate"]]),
+            _row(["reply language matches the question", kb["language_match_rate"]]),
+            _row(["time to first token p50 / p95 ms", f"{ttft.get('p50')} / {ttft.get('p95')}"]),
+            _row(["streamed pieces per second p50 / p95", f"{tps.get('p50')} / {tps.get('p95')}"]),
+            "",
+            _provenance(kb),
+            "",
+        ]
+    cmrc = _load("dialogue_cmrc")
+    if cmrc:
+        lines += [
+            f"CMRC 2018 dev, {cmrc['questions']} random questions, whole advisor with {cmrc['model']}: exact match"
+            f" {cmrc['exact_match']}, character F1 {cmrc['f1']}, answers whose cited sources contain a gold answer"
+            f" {cmrc['cited_sources_contain_gold']}, said not covered {cmrc['said_not_covered']}; time to first"
+            f" token p50 {cmrc['first_token_ms']['p50']} ms, p95 {cmrc['first_token_ms']['p95']} ms.",
+            "",
+            _provenance(cmrc),
+        ]
+    return lines or ["_No dialogue results yet: run `python -m bench.run --only dialogue_kb dialogue_cmrc`._"]
+
+
+def extra_sections() -> list[str]:
+    """Benchmarks of other stages (ASR, TTS, OCR, end to end) render their own key figures."""
+    lines: list[str] = []
+    for name, title in (("asr", "Speech recognition"), ("tts", "Speech synthesis"), ("ocr", "Image text (OCR)")):
+        result = _load(name)
+        if not result:
+            continue
+        figures = {k: v for k, v in result.items() if k not in {"benchmark", "command", "machine", "rows"}}
+        lines += [f"## {title}", "", "```json", json.dumps(figures, ensure_ascii=False, indent=2), "```", "",
+                  _provenance(result), ""]
+    return lines
+
+
 def write_report() -> str:
     parts = [
         "# Benchmarks",
@@ -160,6 +209,11 @@ def write_report() -> str:
         "",
         *latency_section(),
         "",
+        "## Answers: grounding, safety and speed of the dialogue core",
+        "",
+        *dialogue_section(),
+        "",
+        *extra_sections(),
     ]
     path = REPO_ROOT / "docs" / "BENCHMARKS.md"
     path.write_text("\n".join(parts))

@@ -110,7 +110,7 @@ def tune(dense: list[list], sparse: list[list], questions: list[dict], texts: di
     best: tuple[float, dict] = (-1.0, {})
     for k, wb in itertools.product((2, 5, 10, 20, 30, 60), (0.5, 0.6, 0.8, 1.0, 1.2, 1.5, 2.0)):
         m = metrics(fused(dense, sparse, k, 1.0, wb), questions, texts)
-        score = m["mrr@10"] + m["recall@5"]
+        score = m["recall@1"] + m["mrr@10"]
         if score > best[0]:
             best = (score, {"rrf_k": k, "dense_weight": 1.0, "bm25_weight": wb, **m})
     return best[1]

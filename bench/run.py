@@ -16,6 +16,8 @@ BENCHMARKS = {
     "retrieval_cmrc_dev": ["bench.retrieval_cmrc", "--split", "dev"],
     "retrieval_kb": ["bench.retrieval_kb"],
     "retrieval_latency": ["bench.retrieval_latency"],
+    "dialogue_kb": ["bench.dialogue_kb"],
+    "dialogue_cmrc": ["bench.dialogue_cmrc"],
 }
 
 
