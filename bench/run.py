@@ -17,6 +17,7 @@ BENCHMARKS = {
     "retrieval_kb": ["bench.retrieval_kb"],
     "retrieval_latency": ["bench.retrieval_latency"],
     "dialogue_kb": ["bench.dialogue_kb"],
+    "ocr": ["bench.ocr"],
     "dialogue_cmrc": ["bench.dialogue_cmrc"],
 }
 

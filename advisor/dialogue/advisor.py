@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
@@ -23,7 +25,7 @@ from advisor.dialogue.guard import check_answer
 from advisor.dialogue.history import ConversationStore
 from advisor.dialogue.prompts import PromptBook, build_messages, load_prompts
 from advisor.dialogue.sentences import SentenceSplitter, split_sentences
-from advisor.events import Event, Notice, Sentence, Source, Sources, TextDelta, TurnEnd
+from advisor.events import Event, ImageText, Notice, Sentence, Source, Sources, TextDelta, TurnEnd
 from advisor.knowledge.chunking import estimate_tokens
 from advisor.knowledge.library import KnowledgeLibrary
 from advisor.knowledge.retriever import HybridRetriever, RetrievedChunk
@@ -63,6 +65,7 @@ class Advisor:
         self.prompts: PromptBook = load_prompts(settings.prompts_dir)
         self._llm = llm
         self._llm_error: str = ""
+        self._vision: Any = None
         self._llm_lock = threading.Lock()
 
     # -- the model loads on first use; a failure is remembered and reported, not retried per turn ----
@@ -96,11 +99,25 @@ class Advisor:
         session_id: str | None = None,
         kbs: list[str] | None = None,
         domain: str | None = None,
+        image: Path | bytes | None = None,
+        language_hint: str = "",
     ) -> Iterator[Event]:
+        """One turn. `image` is an uploaded picture (path or bytes), read by the vision stage."""
         started = time.perf_counter()
         question = clean_text(question).strip()
-        language = detect_language(question) if question else "zh"
+        language = detect_language(question) if question else (language_hint or "zh")
         answer = _Answer()
+        image_text = ""
+        if image is not None:
+            read = yield from self._read_image(image, question, language, answer)
+            if read is None:
+                yield from self._finish(
+                    question, question, language, domain or "general", answer, (), session_id, started
+                )
+                return
+            image_text = read
+            if not question:
+                question = _text(language, "图片上写的是什么意思？", "What does this image say?")
         if len(question) > MAX_QUESTION_CHARS:
             question = question[:MAX_QUESTION_CHARS]
             yield Notice(
@@ -129,6 +146,17 @@ class Advisor:
             return
 
         query = standalone_query(question, previous)
+        if image_text:
+            query = f"{query} {image_text[:300]}"
+        if not self.library.names():
+            yield Notice(
+                "error",
+                _text(
+                    language,
+                    "还没有知识库：请先运行 advisor kb init。",
+                    "There are no knowledge bases yet: run advisor kb init.",
+                ),
+            )
         t = time.perf_counter()
         domains = [domain] if domain and domain != "general" else None
         results = self.retriever.retrieve(query, self.settings.retrieval.top_k, kbs, domains)
@@ -167,8 +195,13 @@ class Advisor:
             )
             return
 
+        if image_text:
+            said = self.prompts.text(language, "image_said", text=_excerpt(image_text)) + "\n\n"
+            preface += said
+            yield TextDelta(said)
+            yield from (Sentence(s, language) for s in split_sentences(said))
         body = yield from self._generate(
-            question, language, answering_domain, sources, session_id, answer, preface
+            question, language, answering_domain, sources, session_id, answer, preface, image_text
         )
         answer.text = preface + body
         note = safety.disclaimer(answering_domain, language)
@@ -189,9 +222,10 @@ class Advisor:
         session_id: str | None,
         answer: _Answer,
         preface: str,
+        image_text: str = "",
     ) -> Generator[Event, None, str]:
         """Stream the model's answer sentence by sentence through the guard; fall back to quoting."""
-        texts = [s.text for s in sources]
+        texts = [s.text for s in sources] + ([image_text] if image_text else [])
         persona = self.prompts.persona(domain, language)
         messages = build_messages(
             self.prompts,
@@ -200,6 +234,7 @@ class Advisor:
             question,
             [(s.n, s.title, s.text) for s in sources],
             self._history(session_id),
+            image_text,
         )
         streamed, failure = "", ""
         splitter = SentenceSplitter()
@@ -266,6 +301,52 @@ class Advisor:
         answer.citations = used
         answer.grounded = bool(used)
         return body
+
+    def vision(self, language: str) -> Any:
+        with self._llm_lock:
+            if self._vision is None:
+                from advisor.vision import create_vision
+
+                self._vision = create_vision(self.settings.vision, language)
+            return self._vision
+
+    def _read_image(
+        self, image: Path | bytes, question: str, language: str, answer: _Answer
+    ) -> Generator[Event, None, str | None]:
+        """The image's text as an ImageText event; None when the turn should end here (with a reply)."""
+        from advisor.vision import VisionError, limits_message, load_image, load_image_file
+
+        t = time.perf_counter()
+        try:
+            picture = (
+                load_image(image, self.settings.vision)
+                if isinstance(image, bytes)
+                else load_image_file(image, self.settings.vision)
+            )
+            reader = self.vision(language)
+            reader_with_notices = getattr(reader, "read_with_notices", None)
+            if callable(reader_with_notices):
+                read, problems = reader_with_notices(picture, question or None)
+                for problem in problems:
+                    yield Notice("warning", problem.message(language))
+            else:
+                read = reader.read(picture, question or None)
+        except VisionError as exc:
+            message = exc.message(language)
+            yield Notice("error", message)
+            if question:
+                return ""  # the question still gets its answer, without the picture
+            answer.text = message
+            yield TextDelta(message)
+            return None
+        answer.timings["vision_ms"] = (time.perf_counter() - t) * 1000
+        yield ImageText(read.text, read.description)
+        combined = "\n".join(part for part in (read.text, read.description) if part.strip())
+        if not combined.strip():
+            answer.text = limits_message(language, no_text=True)
+            yield from self._speak_whole(answer.text, language)
+            return None
+        return combined
 
     def _explain(self, exc: Exception) -> str:
         if self.settings.llm.backend == "openai":
@@ -375,6 +456,11 @@ def attribute(answer: str, sources: list[str], min_overlap: float = 0.5) -> list
 
 def _citations(text: str, count: int) -> list[int]:
     return sorted({int(n) for n in _CITATION.findall(text) if 1 <= int(n) <= count})
+
+
+def _excerpt(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
 def _text(language: str, zh: str, en: str) -> str:

@@ -63,6 +63,7 @@ def build_messages(
     question: str,
     sources: list[tuple[int, str, str]],
     history: list[tuple[str, str]],
+    image_text: str = "",
 ) -> list[BaseMessage]:
     """System rules first (unchanged between questions, so llama.cpp reuses its cached prefix),
     then the recent history, then this turn's sources and question."""
@@ -73,5 +74,7 @@ def build_messages(
     messages: list[BaseMessage] = [SystemMessage(system.strip())]
     for role, content in history:
         messages.append(HumanMessage(content) if role == "user" else AIMessage(content))
+    if image_text:
+        blocks = book.text(language, "image", text=image_text) + "\n\n" + blocks
     messages.append(HumanMessage(book.text(language, "user", sources=blocks, question=question)))
     return messages

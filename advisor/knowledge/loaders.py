@@ -19,10 +19,12 @@ from advisor.knowledge.text import clean_text, detect_language
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"}  # read by OCR (advisor.vision)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | IMAGE_SUFFIXES | {".pdf", ".docx"}
 
 MAX_EXTRACTED_CHARS = 5_000_000
 MAX_PDF_PAGES = 2_000
+MAX_PDF_OCR_PAGES = 300  # about 1-2 s a page on two cores
 MAX_DOCX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 200  # compressed-to-unpacked ratio above this is treated as a zip bomb
 
@@ -164,8 +166,19 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict[str, str]]:
         if total > MAX_EXTRACTED_CHARS:
             raise DocumentError(f"the PDF holds over {MAX_EXTRACTED_CHARS:,} characters of text")
         pages.append(text)
+    empty = [i for i, text in enumerate(pages) if not text.strip()]
+    if empty and len(empty) <= MAX_PDF_OCR_PAGES:
+        # Scanned pages (no text layer) are read by OCR: all of a scan, or the scanned pages of a mix.
+        from advisor.vision import VisionError
+        from advisor.vision.ocr import ocr_pdf_page_texts
+
+        try:
+            for index, text in zip(empty, ocr_pdf_page_texts(data, empty), strict=True):
+                pages[index] = text
+        except VisionError as exc:
+            raise DocumentError(str(exc)) from exc
     if not any(p.strip() for p in pages):
-        raise DocumentError("the PDF has no text layer (a scan?); OCR of scans needs the vision stage")
+        raise DocumentError("the PDF has no text layer and OCR found no text in its pages")
     title = ""
     if reader.metadata and reader.metadata.title:
         title = str(reader.metadata.title)
@@ -220,9 +233,23 @@ def _read_docx(data: bytes) -> tuple[str, str, dict[str, str]]:
     return "\n\n".join(lines), title, {}
 
 
+def _read_image(data: bytes) -> tuple[str, str, dict[str, str]]:
+    from advisor.vision import VisionError
+    from advisor.vision.ocr import ocr_image_bytes
+
+    try:
+        text = ocr_image_bytes(data)  # checked as an untrusted upload first (format, size, pixels)
+    except VisionError as exc:
+        raise DocumentError(str(exc)) from exc
+    if not text.strip():
+        raise DocumentError("no readable text was found in the image (OCR reads printed text only)")
+    return text, "", {}
+
+
 _READERS: dict[str, Callable[[bytes], tuple[str, str, dict[str, str]]]] = {
     **{s: _read_text for s in TEXT_SUFFIXES},
     **{s: _read_html for s in HTML_SUFFIXES},
+    **{s: _read_image for s in IMAGE_SUFFIXES},
     ".pdf": _read_pdf,
     ".docx": _read_docx,
 }

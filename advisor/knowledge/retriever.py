@@ -149,9 +149,10 @@ class HybridRetriever:
         where = {"domain": {"$in": domains}} if domains else None
         hits: list[tuple[float, str, str, str]] = []
         name = self.library.embedder.name
+        language_of = self.library.bm25.languages()
         for kb in kbs:
-            for cid, score, language in self.library.store.query(kb, name, vector, n * 3, where):
-                hits.append((score, language, kb, cid))
+            for cid, score in self.library.store.query(kb, name, vector, n * 3, where):
+                hits.append((score, language_of.get((kb, cid), ""), kb, cid))
         hits.sort(reverse=True)
         by_language: dict[str, tuple[Ranking, dict[tuple[str, str], float]]] = {}
         for score, language, kb, cid in hits:

@@ -136,8 +136,8 @@ class VectorStore:
 
     def query(
         self, kb: str, embedder: str, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[str, float, str]]:
-        """(chunk id, cosine similarity, chunk language), best first."""
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
         col = self.collection(kb, embedder)
         total = col.count()
         if total == 0:
@@ -146,12 +146,11 @@ class VectorStore:
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=min(n, total),
             where=where or None,
-            include=["distances", "metadatas"],
+            include=["distances"],
         )
         ids = result["ids"][0]
         distances = result["distances"][0]
-        languages = [(m or {}).get("language", "") for m in result["metadatas"][0]]
-        return [(i, 1.0 - float(d), str(lang)) for i, d, lang in zip(ids, distances, languages, strict=True)]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
     def drop(self, kb: str) -> None:
         with self._lock:
