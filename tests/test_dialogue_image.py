@@ -42,7 +42,9 @@ def test_a_nutrition_label_is_read_and_answered_from_the_salt_guideline(
     end = events[-1]
     assert isinstance(end, TurnEnd) and end.grounded
     assert "图片上的文字" in end.answer and "800" in end.answer
-    assert "用户图片中的文字" in str(llm.seen[0][-1].content), "the image text reaches the model as quoted data"
+    assert "用户图片中的文字" in str(llm.seen[0][-1].content), (
+        "the image text reaches the model as quoted data"
+    )
 
 
 def test_a_picture_without_text_gets_an_honest_limit(shipped: KnowledgeLibrary, tmp_path: Path) -> None:

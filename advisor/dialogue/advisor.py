@@ -66,6 +66,7 @@ class Advisor:
         self._llm = llm
         self._llm_error: str = ""
         self._vision: Any = None
+        self._asr: Any = None
         self._llm_lock = threading.Lock()
 
     # -- the model loads on first use; a failure is remembered and reported, not retried per turn ----
@@ -101,9 +102,16 @@ class Advisor:
         domain: str | None = None,
         image: Path | bytes | None = None,
         language_hint: str = "",
+        audio: Path | bytes | None = None,
     ) -> Iterator[Event]:
-        """One turn. `image` is an uploaded picture (path or bytes), read by the vision stage."""
+        """One turn. `audio` is a spoken question (file path or bytes) for the ASR stage; `image` an
+        uploaded picture (path or bytes) for the vision stage."""
         started = time.perf_counter()
+        if audio is not None:
+            heard = yield from self._transcribe(audio, language_hint, started)
+            if heard is None:
+                return
+            question = f"{heard} {question}".strip()
         question = clean_text(question).strip()
         language = detect_language(question) if question else (language_hint or "zh")
         answer = _Answer()
@@ -302,6 +310,33 @@ class Advisor:
         answer.grounded = bool(used)
         return body
 
+    def asr(self) -> Any:
+        with self._llm_lock:
+            if self._asr is None:
+                from advisor.asr import create_asr
+
+                self._asr = create_asr(self.settings)
+            return self._asr
+
+    def _transcribe(
+        self, audio: Path | bytes, language_hint: str, started: float
+    ) -> Generator[Event, None, str | None]:
+        """The spoken question as a Transcript event; None when the turn ends here with a clear message."""
+        from advisor.asr import ASRError
+
+        try:
+            transcript = self.asr().transcribe(audio)
+        except ASRError as exc:
+            language = language_hint or "en"
+            message = exc.message_zh if language == "zh" else exc.message_en
+            yield Notice("error", message)
+            yield TextDelta(message)
+            timings = {"total_ms": round((time.perf_counter() - started) * 1000, 1)}
+            yield TurnEnd(message, language, "general", False, (), timings)
+            return None
+        yield transcript
+        return str(transcript.text)
+
     def vision(self, language: str) -> Any:
         with self._llm_lock:
             if self._vision is None:
@@ -370,7 +405,7 @@ class Advisor:
     def _relevant(self, result: RetrievedChunk, language: str) -> bool:
         r = self.settings.retrieval
         if result.similarity is None:
-            return result.bm25_rank is not None
+            return False  # a BM25-only match on common words is not evidence the topic is covered
         bonus = r.other_language_bonus if result.language != language else 0.0
         floor = r.min_similarity_zh if language == "zh" else r.min_similarity_en
         return result.similarity + bonus >= floor

