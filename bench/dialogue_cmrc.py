@@ -78,11 +78,25 @@ def main() -> None:
         cited = [s for s in sources if s.n in end.citations]
         cited_hit += any(a in s.text for s in cited for a in q["answers"])
         not_covered += not sources
-        if i % 25 == 0:
+        if i % 25 == 0 or i == len(sample):
             print(f"{i}/{len(sample)} F1 {f1_sum / i:.3f} cited-hit {cited_hit / i:.3f}", flush=True)
-    n = len(sample)
+            _save(i, len(sample), em, f1_sum, cited_hit, not_covered, first_tokens, totals)
+
+
+def _save(
+    n: int,
+    planned: int,
+    em: int,
+    f1_sum: float,
+    cited_hit: int,
+    not_covered: int,
+    first_tokens: list[float],
+    totals: list[float],
+) -> None:
+    """Saved as it goes, so a run cut short still reports how many questions it covered."""
     payload = {
         "questions": n,
+        "planned": planned,
         "exact_match": round(em / n, 4),
         "f1": round(f1_sum / n, 4),
         "cited_sources_contain_gold": round(cited_hit / n, 4),
@@ -91,7 +105,6 @@ def main() -> None:
         "turn_ms": percentiles(totals),
         "model": "Qwen2.5-Coder-0.5B-Instruct Q4_K_M (packaged), llama.cpp, 2 threads",
     }
-    print(payload)
     print("saved", save("dialogue_cmrc", payload))
 
 

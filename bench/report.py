@@ -164,7 +164,7 @@ def dialogue_section() -> list[str]:
     cmrc = _load("dialogue_cmrc")
     if cmrc:
         lines += [
-            f"CMRC 2018 dev, {cmrc['questions']} random questions, whole advisor with {cmrc['model']}: exact match"
+            f"CMRC 2018 dev, {cmrc['questions']} of {cmrc.get('planned', cmrc['questions'])} random questions, whole advisor with {cmrc['model']}: exact match"
             f" {cmrc['exact_match']}, character F1 {cmrc['f1']}, answers whose cited sources contain a gold answer"
             f" {cmrc['cited_sources_contain_gold']}, said not covered {cmrc['said_not_covered']}; time to first"
             f" token p50 {cmrc['first_token_ms']['p50']} ms, p95 {cmrc['first_token_ms']['p95']} ms.",

@@ -99,11 +99,62 @@ def ingestion_throughput() -> dict:
     return {"chunks": chunks, "seconds": round(seconds, 1), "chunks_per_s": round(chunks / seconds, 1)}
 
 
+def measure(library: KnowledgeLibrary, asked: list[str], embedder: E5SmallEmbedder) -> dict:
+    retriever = HybridRetriever(library)
+    retriever.retrieve(asked[0], kbs=["scale"])  # first query builds (or loads) the BM25 index
+    samples, stages = [], {"embed_ms": [], "dense_ms": [], "bm25_ms": []}
+    for question in asked:
+        t = time.perf_counter()
+        retriever.retrieve(question, kbs=["scale"])
+        samples.append((time.perf_counter() - t) * 1000)
+        for stage in stages:
+            stages[stage].append(getattr(retriever.last_timings, stage))
+    vectors = [embedder.embed_query(q) for q in asked[:50]]
+    return {
+        "query_ms": percentiles(samples),
+        "stages_ms": {stage: percentiles(v) for stage, v in stages.items()},
+        "hnsw_recall@10_vs_exact": round(exact_recall(library, vectors), 4),
+    }
+
+
+def remeasure(queries: int) -> None:
+    import json
+
+    from bench.common import RESULTS_DIR
+
+    previous = json.loads((RESULTS_DIR / "retrieval_latency.json").read_text())
+    embedder = PrecomputedEmbedder({})
+    library = KnowledgeLibrary(Settings(data_dir=bench_data_dir("latency")), embedder)
+    size = library.catalog.kb_stats("scale")[1]
+    _, questions = load_split("dev")
+    asked = [q["question"] for q in random.Random(11).sample(questions, queries)]
+    result = measure(library, asked, embedder)
+    result["index_build_s"] = previous["sizes"].get(str(size), {}).get("index_build_s")
+    result["remeasured"] = True
+    previous["sizes"][str(size)] = result
+    print(size, result)
+    print(
+        "saved",
+        save(
+            "retrieval_latency",
+            {k: v for k, v in previous.items() if k not in {"benchmark", "command", "machine"}},
+        ),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--remeasure",
+        action="store_true",
+        help="query the largest store built by an earlier run again (e.g. on a quiet machine), keep the rest",
+    )
     args = parser.parse_args()
+    if args.remeasure:
+        remeasure(args.queries)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     passages, questions = load_split("dev")
     seed = build("dev", passages)

@@ -138,13 +138,12 @@ class VectorStore:
         self, kb: str, embedder: str, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
+        # No count() first: it costs ~5 ms at 100k chunks, and chromadb returns fewer hits when asked
+        # for more than it holds.
         col = self.collection(kb, embedder)
-        total = col.count()
-        if total == 0:
-            return []
         result = col.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(n, total),
+            n_results=n,
             where=where or None,
             include=["distances"],
         )

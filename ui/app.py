@@ -1,0 +1,192 @@
+"""The Gradio app: `build_app(settings)` lays out the page and wires it; `serve(settings)` starts it.
+
+The page: a conversations sidebar; tabs for Chat, Knowledge bases and Status (ui.layout). Its texts come
+from ui.i18n, in the browser's language by default and switchable. Behaviour lives beside it: the chat
+and the sidebar in ui.chat_events, the knowledge bases in ui.kb_events; here only the language, the
+status table and how the server is started (limits, file serving, login, queue).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from gradio.utils import get_cache_folder, get_upload_folder
+
+from advisor.config import REPO_ROOT, Settings, get_settings
+from advisor.dialogue.advisor import Advisor
+from ui.chat_events import ChatEvents
+from ui.i18n import LANGUAGES, browser_language, normalize, t
+from ui.kb import KnowledgeAdmin
+from ui.kb_events import KnowledgeEvents
+from ui.layout import CSS, Page, build_page, theme
+from ui.modalities import Modalities
+from ui.status import status_markdown
+from ui.views import Views
+
+log = logging.getLogger(__name__)
+
+TITLE = "智能顾问 · Advisor"
+QUEUE_SIZE = 16  # requests waiting beyond this get Gradio's "busy, try again" answer
+
+
+def build_app(
+    settings: Settings, advisor: Advisor | None = None, modalities: Modalities | None = None
+) -> gr.Blocks:
+    advisor = advisor or Advisor(settings)
+    modalities = modalities or Modalities(settings)
+    admin = KnowledgeAdmin(advisor.library)
+    views = Views(advisor, admin)
+    start = settings.ui.language if settings.ui.language in LANGUAGES else "en"
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+        page = build_page(views, start, modalities.can_speak())
+        ChatEvents(advisor, modalities, views).wire(page)
+        KnowledgeEvents(admin, views).wire(page)
+
+        def status(lang: str) -> str:
+            return status_markdown(advisor, modalities, normalize(lang))
+
+        wire_language(app, page, settings, views, modalities, status)
+
+        page.status_refresh.click(status, page.lang, page.status, api_name="status")
+        page.status_tab.select(status, page.lang, page.status, api_visibility="private")
+    app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+    return app
+
+
+def wire_language(
+    app: gr.Blocks,
+    page: Page,
+    settings: Settings,
+    views: Views,
+    modalities: Modalities,
+    status: Callable[[str], str],
+) -> None:
+    """On load, the browser's language (or the configured one); on a click, the other one."""
+
+    def detect(request: gr.Request) -> str:
+        if settings.ui.language in LANGUAGES:
+            return settings.ui.language
+        return browser_language(request.headers.get("accept-language") if request is not None else None)
+
+    p = page
+    outputs = [p.title, p.domain, p.badge, p.conversations, p.kb_stats, p.kb_docs, p.status, p.speech]
+
+    def apply(lang: str, domain: str | None, kb: str | None) -> list[Any]:
+        lang = normalize(lang)
+        speech = modalities.can_speak()
+        return [
+            gr.update(value=f"# {t(lang, 'title')}", elem_classes=["ready"]),  # "ready": the page has loaded
+            gr.update(choices=views.advisor_choices(lang), label=t(lang, "advisor")),
+            views.badge(domain, lang),
+            gr.update(choices=views.conversation_choices(lang), label=t(lang, "conversations")),
+            views.admin.stats(kb, lang),
+            views.documents(kb, lang),
+            status(lang),
+            gr.update(
+                label=t(lang, "speech"),
+                interactive=speech,
+                info=t(lang, "speech_info_ok" if speech else "speech_info_off"),
+            ),
+            *p.texts.updates(lang),
+        ]
+
+    inputs, every_text = [p.lang, p.domain, p.kb_select], [*outputs, *p.texts.components]
+    app.load(detect, None, p.lang, api_visibility="private").then(
+        apply, inputs, every_text, api_visibility="private"
+    )
+    p.lang.input(apply, inputs, every_text, api_name="language")
+
+    def knowledge_bases() -> Any:
+        return gr.update(choices=views.admin.names())
+
+    for choices in (p.kb_filter, p.kb_select):  # knowledge bases made since the page was built
+        app.load(knowledge_bases, None, choices, api_visibility="private")
+
+
+# -- starting the server ----------------------------------------------------------------------------------------
+def _auth(spec: str) -> Callable[[str, str], bool] | None:
+    """`user:password` from settings.ui.auth, checked in constant time; None = no login."""
+    if not spec:
+        return None
+    user, _, password = spec.partition(":")
+
+    def check(name: str, secret: str) -> bool:
+        same_user = hmac.compare_digest(name.encode(), user.encode())
+        return hmac.compare_digest(secret.encode(), password.encode()) and same_user
+
+    return check
+
+
+def blocked_paths(settings: Settings) -> list[str]:
+    """The data dir and the source tree, never served.
+
+    Gradio serves only its own upload and cache folders and `allowed_paths` (empty here); blocking these
+    as well keeps a file of ours from ever reaching a reply. Gradio's upload and cache folders stay open,
+    and so does the working directory itself (Gradio names its audio streams by paths under it), so a
+    root that holds one of them is blocked child by child instead of whole.
+    """
+    keep = [Path(get_upload_folder()).resolve(), get_cache_folder().resolve()]
+    open_dirs = [Path.cwd().resolve()]
+
+    def block(root: Path) -> list[str]:
+        if any(root.is_relative_to(k) for k in keep):
+            return []
+        if not any(k.is_relative_to(root) for k in keep + open_dirs):
+            return [str(root)]
+        if not root.is_dir():
+            return []
+        return [path for child in sorted(root.iterdir()) for path in block(child)]
+
+    return [path for root in (settings.data_dir.resolve(), REPO_ROOT.resolve()) for path in block(root)]
+
+
+def max_upload_bytes(settings: Settings) -> int:
+    return max(settings.retrieval.max_file_bytes, settings.asr.max_bytes, settings.vision.max_bytes)
+
+
+def launch(app: gr.Blocks, settings: Settings, **overrides: Any) -> Any:
+    """Start the server with the page's security settings. `overrides` go to `Blocks.launch` (tests)."""
+    options: dict[str, Any] = {
+        "server_name": settings.ui.host,
+        "server_port": settings.ui.port,
+        "auth": _auth(settings.ui.auth),
+        "auth_message": TITLE,
+        "max_file_size": max_upload_bytes(settings),
+        "allowed_paths": [],
+        "blocked_paths": blocked_paths(settings),
+        "show_error": False,  # errors reach the page as plain words from the handlers, never a traceback
+        "footer_links": ["api", "settings"],
+        "run_history": False,
+        "enable_monitoring": False,
+        "ssr_mode": False,
+        "mcp_server": False,
+        "pwa": False,
+        "theme": theme(),
+        "css": CSS,
+    }
+    options.update(overrides)
+    return app.launch(**options)
+
+
+def _warm_up(advisor: Advisor, modalities: Modalities) -> None:
+    try:
+        advisor.warm_up()
+    except Exception:
+        log.exception("warming up the advisor failed; it will load on first use")
+    modalities.warm_up()
+
+
+def serve(settings: Settings | None = None) -> None:
+    """`advisor serve`: build the page, load the models in the background, serve until stopped."""
+    settings = settings or get_settings()
+    advisor = Advisor(settings)
+    modalities = Modalities(settings)
+    app = build_app(settings, advisor, modalities)
+    threading.Thread(target=_warm_up, args=(advisor, modalities), name="advisor-warm-up", daemon=True).start()
+    launch(app, settings)

@@ -1,0 +1,251 @@
+"""The Chat tab's behaviour: a question in (typed, spoken or shown), the streamed answer out with its
+sources and speech, stop; and the conversations sidebar: new, open, rename, delete, choose an advisor."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from advisor.dialogue.advisor import Advisor
+from ui import render
+from ui.chat import ChatSession, InputError, question_with_image, run_turn, sort_files, wav_bytes
+from ui.i18n import normalize, t
+from ui.layout import Page
+from ui.modalities import Modalities
+from ui.views import Views
+
+log = logging.getLogger(__name__)
+
+PAUSE_AUDIO_JS = "() => { document.querySelectorAll('audio').forEach((a) => a.pause()); }"
+SPEECH_TOGGLE_JS = (
+    "(on) => { if (!on) { document.querySelectorAll('audio').forEach((a) => a.pause()); } return on; }"
+)
+Update = tuple[Any, Any, Any, Any]  # chat, input box, audio chunk, conversation list
+
+
+# Fresh update dicts each time: Gradio consumes the ones it is given.
+def busy() -> Any:
+    """While a turn runs the input is cleared and a stop button takes the submit button's place."""
+    return gr.update(value={"text": "", "files": []}, submit_btn=False, stop_btn=True)
+
+
+def idle() -> Any:
+    return gr.update(submit_btn=True, stop_btn=False)
+
+
+class ChatEvents:
+    def __init__(self, advisor: Advisor, modalities: Modalities, views: Views) -> None:
+        self.advisor, self.modalities, self.views = advisor, modalities, views
+        self.store = advisor.conversations
+        self.chat = ChatSession(advisor, modalities)
+
+    # -- one question ---------------------------------------------------------------------------------------
+    def respond(
+        self,
+        message: dict[str, Any] | None,
+        history: list[dict[str, Any]] | None,
+        session_id: str | None,
+        domain: str | None,
+        kbs: list[str] | None,
+        speak: bool,
+        lang: str,
+        request: gr.Request,
+    ) -> Iterator[Update]:
+        """The chat handler. Every failure ends as a message in plain words, never a stack trace."""
+        lang = normalize(lang)
+        shown = list(history or [])
+        key = request.session_hash or "api"
+        try:
+            yield from self._answer(message, shown, session_id, domain, kbs, speak, lang, key)
+        except InputError as exc:
+            yield [*shown, render.error_message(str(exc), lang)], idle(), gr.skip(), gr.skip()
+        except Exception:
+            log.exception("the chat handler failed")
+            yield [*shown, render.error_message(t(lang, "err_internal"), lang)], idle(), gr.skip(), gr.skip()
+
+    def _answer(
+        self,
+        message: dict[str, Any] | None,
+        shown: list[dict[str, Any]],
+        session_id: str | None,
+        domain: str | None,
+        kbs: list[str] | None,
+        speak: bool,
+        lang: str,
+        key: str,
+    ) -> Iterator[Update]:
+        text = str((message or {}).get("text") or "")
+        attached = sort_files(list((message or {}).get("files") or []), lang)
+        if not text.strip() and attached.image is None and attached.audio is None:
+            raise InputError(t(lang, "err_empty"))
+        if text.strip():
+            shown.append(render.user_message(text))
+        if attached.image is not None:
+            shown.append(render.user_file_message(str(attached.image)))
+        question = text.strip()
+        if attached.audio is not None:
+            yield [*shown, render.user_message(t(lang, "transcribing"))], busy(), gr.skip(), gr.skip()
+            transcript = self.chat.transcribe(attached.audio, lang)
+            shown.append(render.transcript_message(transcript.text, lang))
+            question = f"{question}\n{transcript.text}".strip()
+        if attached.image is not None:
+            yield shown, busy(), gr.skip(), gr.skip()
+            asked = question or t(lang, "image_question")
+            image_text = self.chat.read_image(attached.image, asked, lang)
+            shown.append(render.image_text_message(image_text, lang))
+            question = question_with_image(asked, image_text, lang)
+
+        listing: Any = gr.skip()
+        if not session_id or not self.store.exists(session_id):
+            session_id = self.store.create(advisor=domain or "general")
+            listing = gr.update(choices=self.views.conversation_choices(lang), value=session_id)
+        saved = len(self.store.messages(session_id))
+        known = set(self.advisor.library.names())
+        only = [kb for kb in kbs or [] if kb in known] or None
+        chosen = domain if domain and domain != "general" else None
+        view = render.TurnView(lang, self.views.advisor_names(lang))
+        yield [*shown, *view.messages()], busy(), gr.skip(), listing
+
+        controls = self.chat.begin(key, bool(speak) and self.modalities.can_speak())
+        try:
+            for kind, item in run_turn(
+                self.advisor, self.modalities, controls, question, session_id, only, chosen
+            ):
+                audio: Any = gr.skip()  # no audio stream opens until there is audio to play
+                if kind == "event":
+                    if not view.apply(item):
+                        continue
+                elif kind == "audio":
+                    audio = wav_bytes(item)
+                elif kind == "speech":
+                    view.notices.append(("warning", t(lang, "err_tts", reason=item)))
+                else:
+                    view.notices.append(("error", t(lang, "err_internal")))
+                yield [*shown, *view.messages()], gr.skip(), audio, gr.skip()
+        finally:
+            self.chat.end(key, controls)
+        if view.end is None and controls.stopped_by_user:
+            view.stopped = True
+            self._keep_stopped_turn(session_id, saved, question, view)
+        listing = gr.update(choices=self.views.conversation_choices(lang), value=session_id)
+        yield [*shown, *view.messages()], idle(), gr.skip(), listing
+
+    def _keep_stopped_turn(self, session_id: str, saved: int, question: str, view: render.TurnView) -> None:
+        """A stopped answer is kept as far as it was shown, so the conversation reads as it happened."""
+        if len(self.store.messages(session_id)) != saved or not view.answer.strip():
+            return  # the advisor saved the turn itself, or nothing was said
+        extra = {
+            "query": question,
+            "domain": view.domain,
+            "sources": [s.as_dict() for s in view.sources],
+            "stopped": True,
+        }
+        answer = f"{view.answer.rstrip()} {t(view.lang, 'stopped')}"
+        self.store.append_turn(session_id, question, answer, extra)
+
+    def stop(self, request: gr.Request) -> Any:
+        self.chat.stop(request.session_hash or "api")
+        return idle()
+
+    def speech_toggled(self, on: bool, request: gr.Request) -> None:
+        self.chat.set_speech(request.session_hash or "api", bool(on))
+
+    # -- conversations ----------------------------------------------------------------------------------------
+    def open_conversation(self, session_id: str | None, lang: str) -> tuple[Any, ...]:
+        if not session_id or not self.store.exists(session_id):
+            return [], gr.skip(), gr.skip(), "", ""
+        info = self.store.get(session_id)
+        messages = render.history_messages(
+            self.store.messages(session_id), lang, self.views.advisor_names(lang)
+        )
+        chosen = info.advisor if info.advisor in self.views.advisors else "general"
+        return messages, chosen, self.views.badge(chosen, lang), info.title, ""
+
+    def new_conversation(self, lang: str) -> tuple[Any, ...]:
+        return gr.update(choices=self.views.conversation_choices(lang), value=None), [], "", ""
+
+    def rename(self, session_id: str | None, name: str, lang: str) -> tuple[Any, str]:
+        if not session_id or not self.store.exists(session_id):
+            return gr.skip(), t(lang, "no_chat_selected")
+        if not name.strip():
+            return gr.skip(), t(lang, "empty_name")
+        self.store.rename(session_id, name)
+        return gr.update(choices=self.views.conversation_choices(lang), value=session_id), t(lang, "renamed")
+
+    def ask_delete(self, session_id: str | None, lang: str) -> tuple[Any, str]:
+        if not session_id or not self.store.exists(session_id):
+            return gr.update(visible=False), t(lang, "no_chat_selected")
+        return gr.update(visible=True), ""
+
+    def delete(self, session_id: str | None, lang: str) -> tuple[Any, ...]:
+        hide = gr.update(visible=False)
+        if not session_id or not self.store.exists(session_id):
+            return gr.skip(), gr.skip(), hide, t(lang, "no_chat_selected"), gr.skip()
+        self.store.delete(session_id)
+        listing = gr.update(choices=self.views.conversation_choices(lang), value=None)
+        return listing, [], hide, t(lang, "deleted_chat"), ""
+
+    def choose_advisor(self, value: str | None, session_id: str | None, lang: str) -> str:
+        value = value or "general"
+        if session_id and self.store.exists(session_id):
+            self.store.set_advisor(session_id, value)
+        return self.views.badge(value, lang)
+
+    # -- wiring -------------------------------------------------------------------------------------------------
+    def wire(self, page: Page) -> None:
+        """Attach the handlers to the page; call inside its `gr.Blocks()`."""
+        p = page
+        p.question.submit(
+            self.respond,
+            [p.question, p.chatbot, p.conversations, p.domain, p.kb_filter, p.speech, p.lang],
+            [p.chatbot, p.question, p.audio, p.conversations],
+            api_name="chat",
+            concurrency_limit=1,  # the language model answers one question at a time
+            concurrency_id="advisor",
+            show_progress="minimal",
+        )
+        # No `cancels`: the stop flag ends the turn within one event and the handler then finishes
+        # normally, keeping what was shown; a cancel would race it and drop that last update.
+        p.question.stop(self.stop, None, p.question, queue=False, js=PAUSE_AUDIO_JS, api_name="stop")
+        p.speech.change(
+            self.speech_toggled, p.speech, None, queue=False, js=SPEECH_TOGGLE_JS, api_visibility="private"
+        )
+        p.conversations.input(
+            self.open_conversation,
+            [p.conversations, p.lang],
+            [p.chatbot, p.domain, p.badge, p.rename_box, p.chat_note],
+            api_name="open_conversation",
+        )
+        p.new_chat.click(
+            self.new_conversation,
+            p.lang,
+            [p.conversations, p.chatbot, p.rename_box, p.chat_note],
+            api_name="new_conversation",
+        )
+        p.rename_btn.click(
+            self.rename,
+            [p.conversations, p.rename_box, p.lang],
+            [p.conversations, p.chat_note],
+            api_name="rename",
+        )
+        p.delete_btn.click(
+            self.ask_delete,
+            [p.conversations, p.lang],
+            [p.confirm_chat_row, p.chat_note],
+            api_visibility="private",
+        )
+        p.cancel_chat_btn.click(
+            lambda: gr.update(visible=False), None, p.confirm_chat_row, api_visibility="private"
+        )
+        p.confirm_chat_btn.click(
+            self.delete,
+            [p.conversations, p.lang],
+            [p.conversations, p.chatbot, p.confirm_chat_row, p.chat_note, p.rename_box],
+            api_name="delete_conversation",
+        )
+        p.domain.input(
+            self.choose_advisor, [p.domain, p.conversations, p.lang], p.badge, api_name="choose_advisor"
+        )
