@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from advisor.config import REPO_ROOT
@@ -20,12 +21,17 @@ def _row(cells: list[Any]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def _module_command(command: str) -> str:
+    """Older results recorded the script path; show the module form they were run with."""
+    return re.sub(r"^python\S* \S*/bench/(\w+)\.py", r"python -m bench.\1", command)
+
+
 def _provenance(result: dict[str, Any]) -> str:
     m = result["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
     return (
         f"_Run {m['date']} at commit `{m['commit']}` on {m['cpu']} ({m['cores']} cores), Python {m['python']};"
-        f" {versions}. Command: `{result['command']}`._"
+        f" {versions}. Command: `{_module_command(result['command'])}`._"
     )
 
 
