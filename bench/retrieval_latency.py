@@ -177,22 +177,7 @@ def main() -> None:
         library.reconcile("scale")
         build_s = time.perf_counter() - t
         filled = size
-        retriever = HybridRetriever(library)
-        retriever.retrieve(asked[0], kbs=["scale"])  # first query builds the BM25 index
-        samples, stages = [], {"embed_ms": [], "dense_ms": [], "bm25_ms": []}
-        for question in asked:
-            t = time.perf_counter()
-            retriever.retrieve(question, kbs=["scale"])
-            samples.append((time.perf_counter() - t) * 1000)
-            for stage in stages:
-                stages[stage].append(getattr(retriever.last_timings, stage))
-        vectors = [embedder.embed_query(q) for q in asked[:50]]
-        results[str(size)] = {
-            "query_ms": percentiles(samples),
-            "stages_ms": {stage: percentiles(v) for stage, v in stages.items()},
-            "hnsw_recall@10_vs_exact": round(exact_recall(library, vectors), 4),
-            "index_build_s": round(build_s, 1),
-        }
+        results[str(size)] = {**measure(library, asked, embedder), "index_build_s": round(build_s, 1)}
         print(size, results[str(size)])
     payload = {"sizes": results, "ingestion": ingestion_throughput(), "queries": args.queries}
     print(payload["ingestion"])
