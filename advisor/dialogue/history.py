@@ -1,4 +1,8 @@
-"""Conversations in SQLite in the data dir: several sessions, resumable, renamable, deletable."""
+"""Conversations in SQLite in the data dir: several sessions, resumable, renamable, deletable.
+
+Each session has an owner: the web page's browser or logged-in user, or LOCAL_OWNER for the command line.
+Lists and ownership checks take the owner; `owner=None` means every owner (the trusted local CLI).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from advisor.sqlite import SQLiteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, advisor TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, advisor TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
+    owner TEXT NOT NULL DEFAULT 'local'
 );
 CREATE TABLE IF NOT EXISTS messages (
     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
@@ -21,6 +26,8 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (session_id, seq)
 );
 """
+LOCAL_OWNER = "local"
+_SESSION_COLUMNS = "id, title, advisor, created, updated, owner"
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class SessionInfo:
     advisor: str
     created: float
     updated: float
+    owner: str = LOCAL_OWNER
 
 
 @dataclass(frozen=True)
@@ -47,25 +55,50 @@ class UnknownSession(KeyError):
 class ConversationStore(SQLiteFile):
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
+        self._migrate()
 
-    def create(self, title: str = "", advisor: str = "general") -> str:
+    def _migrate(self) -> None:
+        """Databases from before owners: their conversations were made locally, so they stay the CLI's."""
+        with self._tx() as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+            if "owner" not in columns:
+                db.execute(f"ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT '{LOCAL_OWNER}'")
+            db.execute("CREATE INDEX IF NOT EXISTS sessions_by_owner ON sessions(owner, updated)")
+
+    def create(self, title: str = "", advisor: str = "general", owner: str = LOCAL_OWNER) -> str:
         session_id = uuid.uuid4().hex[:12]
         now = time.time()
         with self._tx() as db:
-            db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)", (session_id, title, advisor, now, now))
+            db.execute(
+                f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, title, advisor, now, now, owner),
+            )
         return session_id
 
     def get(self, session_id: str) -> SessionInfo:
-        row = self._db().execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        row = (
+            self._db()
+            .execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,))
+            .fetchone()
+        )
         if row is None:
             raise UnknownSession(session_id)
         return SessionInfo(*row)
 
-    def exists(self, session_id: str) -> bool:
-        return self._db().execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+    def exists(self, session_id: str, owner: str | None = None) -> bool:
+        """Whether the session exists and, when `owner` is given, belongs to that owner."""
+        row = self._db().execute("SELECT owner FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return row is not None and (owner is None or row[0] == owner)
 
-    def sessions(self) -> list[SessionInfo]:
-        return [SessionInfo(*r) for r in self._db().execute("SELECT * FROM sessions ORDER BY updated DESC")]
+    def sessions(self, owner: str | None = LOCAL_OWNER) -> list[SessionInfo]:
+        """The owner's sessions, most recent first; `owner=None`: everyone's."""
+        query = f"SELECT {_SESSION_COLUMNS} FROM sessions"
+        rows = (
+            self._db().execute(query + " ORDER BY updated DESC")
+            if owner is None
+            else self._db().execute(query + " WHERE owner = ? ORDER BY updated DESC", (owner,))
+        )
+        return [SessionInfo(*r) for r in rows]
 
     def rename(self, session_id: str, title: str) -> None:
         with self._tx() as db:
