@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from advisor.config import REPO_ROOT, ASRSettings, RetrievalSettings, Settings, VisionSettings
-from advisor.events import AudioChunk, ImageText, Transcript
+from advisor.events import AudioChunk, Transcript
 
 if importlib.util.find_spec("ui") is None:  # until pyproject packages ui/ beside advisor/
     sys.path.insert(0, str(REPO_ROOT))
 
 from ui import i18n
 from ui.app import blocked_paths, max_upload_bytes
-from ui.chat import InputError, question_with_image, sort_files, wav_bytes
+from ui.chat import InputError, sort_files, wav_bytes
 from ui.kb import clean_file_name, valid_kb_name
 from ui.modalities import Modalities, ModalityError, ModalityUnavailable
 
@@ -66,12 +66,6 @@ def test_attachments_are_sorted_and_refused_in_the_page_language() -> None:
         sort_files(["/u/c/report.pdf"], "zh")
     with pytest.raises(InputError, match="at most one image"):
         sort_files(["/u/a.png", "/u/b.png"], "en")
-
-
-def test_image_text_joins_the_question_in_one_place() -> None:
-    joined = question_with_image("这是什么？", ImageText("应急资金 3-6 个月", "a poster"), "zh")
-    assert joined == "这是什么？\n\n【图片中的文字】\n应急资金 3-6 个月\n\n【图片描述】\na poster"
-    assert question_with_image("What is it?", ImageText(""), "en") == "What is it?"
 
 
 def test_audio_chunks_become_wav() -> None:
@@ -169,7 +163,7 @@ def test_a_missing_package_makes_its_modality_unavailable(monkeypatch: pytest.Mo
     monkeypatch.setitem(sys.modules, "advisor.vision", None)  # import fails as if not installed
     modalities = Modalities(Settings())
     with pytest.raises(ModalityUnavailable, match="not installed"):
-        modalities.read_image(Path("x.png"), "?")
+        modalities.vision_reader()
     status = {s.name: s for s in modalities.status()}
     assert not status["vision"].available and "not installed" in status["vision"].detail
 
@@ -225,11 +219,37 @@ def test_an_unavailable_error_at_use_disables_the_modality(monkeypatch: pytest.M
 
 
 def test_unexpected_errors_are_not_shown_raw(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Eyes:
-        def read(self, image: object, question: str) -> ImageText:
+    class Ears:
+        def transcribe(self, path: Path) -> Transcript:
             raise KeyError("/secret/path")
 
-    install(monkeypatch, "advisor.vision", create_vision=lambda settings: Eyes())
+    install(monkeypatch, "advisor.asr", create_asr=lambda settings: Ears(), ASRUnavailable=FakeUnavailable)
     with pytest.raises(ModalityError) as caught:
-        Modalities(Settings()).read_image(Path("x.png"), "?")
+        Modalities(Settings()).transcribe(Path("q.wav"))
     assert "secret" not in caught.value.message("en") and "KeyError" in caught.value.message("en")
+
+
+def test_the_image_reader_is_the_advisors_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chat hands images to Advisor.turn: the reader it builds is the one warm-up loads and Status shows."""
+
+    class Eyes:
+        loaded = False
+
+        def load(self) -> None:
+            self.loaded = True
+
+    built: list[str] = []
+    eyes = Eyes()
+
+    def advisor_vision(language: str) -> Eyes:
+        built.append(language)
+        return eyes
+
+    install(monkeypatch, "advisor.vision", create_vision=lambda settings: pytest.fail("built twice"))
+    install(monkeypatch, "advisor.asr", create_asr=lambda settings: object())
+    install(monkeypatch, "advisor.tts", create_tts=lambda section, data_dir: object())
+    modalities = Modalities(Settings())
+    modalities.share_vision(advisor_vision)
+    modalities.warm_up()
+    assert modalities.vision_reader() is eyes and eyes.loaded and len(built) == 1
+    assert next(s for s in modalities.status() if s.name == "vision").ready

@@ -202,6 +202,30 @@ def test_turn_view_streams_then_shows_sources_under_the_answer() -> None:
     assert first["content"].startswith("⚠️ The model was slow") and "<b>" not in first["content"]
 
 
+def test_an_image_turn_shows_what_it_read_above_the_answer() -> None:
+    view = render.TurnView("en", reading_image=True)
+    assert view.messages() == [{"role": "assistant", "content": "🖼️ Reading the image…"}]
+    assert view.apply(ImageText("Riverside Library <b>card</b> 12 dollars"))
+    reading, thinking = view.messages()
+    assert reading["metadata"]["title"] == "🖼️ Text in the image" and "12 dollars" in reading["content"]
+    assert_inert(html_of(reading["content"]))
+    assert "<b>" not in reading["content"]
+    assert thinking["content"] == "Thinking…"
+    view.apply(Sources((source(1),), "card", "general"))
+    view.apply(TextDelta('The image says: "Riverside Library card". It costs 12 dollars. [1]'))
+    kinds = [(m.get("metadata") or {}).get("title", m["content"][:9]) for m in view.messages()]
+    assert kinds == ["🖼️ Text in the image", "The image", "📚 Sources (1)"]
+
+
+def test_an_unreadable_image_says_why_instead_of_reading_on() -> None:
+    view = render.TurnView("zh", reading_image=True)
+    view.apply(Notice("error", "图片文件已损坏，无法打开。"))
+    messages = view.messages()
+    assert messages[0]["content"] == "❌ 图片文件已损坏，无法打开。"
+    assert messages[-1]["content"] == "正在思考…", "the question is still answered, without the picture"
+    assert not any("正在读取图片" in m["content"] for m in messages)
+
+
 def test_a_replacing_delta_restarts_the_answer() -> None:
     events = [TextDelta("Adults can eat 12 g."), TextDelta("From the knowledge base: 5 g [1]", replace=True)]
     messages = render.render_turn(events, "en")

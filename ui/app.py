@@ -26,6 +26,7 @@ from ui.kb import KnowledgeAdmin
 from ui.kb_events import KnowledgeEvents
 from ui.layout import CSS, Page, build_page, theme
 from ui.modalities import Modalities
+from ui.owner import browser_secret, ensure_token, owner_of
 from ui.status import status_markdown
 from ui.views import Views
 
@@ -42,9 +43,11 @@ def build_app(
     modalities = modalities or Modalities(settings)
     admin = KnowledgeAdmin(advisor.library)
     views = Views(advisor, admin)
+    modalities.share_vision(advisor.vision)  # one image reader, the one the turns use
     start = settings.ui.language if settings.ui.language in LANGUAGES else "en"
+    secret = browser_secret(settings.ensure_data_dir())
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
-        page = build_page(views, start, modalities.can_speak())
+        page = build_page(views, start, modalities.can_speak(), secret)
         ChatEvents(advisor, modalities, views).wire(page)
         KnowledgeEvents(admin, views).wire(page)
 
@@ -67,24 +70,30 @@ def wire_language(
     modalities: Modalities,
     status: Callable[[str], str],
 ) -> None:
-    """On load, the browser's language (or the configured one); on a click, the other one."""
+    """On load, the browser's language (or the configured one) and its owner token; on a click, the
+    other language."""
 
-    def detect(request: gr.Request) -> str:
+    def detect(token: str | None, request: gr.Request) -> tuple[str, str]:
+        token = ensure_token(token)
         if settings.ui.language in LANGUAGES:
-            return settings.ui.language
-        return browser_language(request.headers.get("accept-language") if request is not None else None)
+            return settings.ui.language, token
+        header = request.headers.get("accept-language") if request is not None else None
+        return browser_language(header), token
 
     p = page
     outputs = [p.title, p.domain, p.badge, p.conversations, p.kb_stats, p.kb_docs, p.status, p.speech]
 
-    def apply(lang: str, domain: str | None, kb: str | None) -> list[Any]:
+    def apply(
+        lang: str, domain: str | None, kb: str | None, token: str | None, request: gr.Request
+    ) -> list[Any]:
         lang = normalize(lang)
+        owner = owner_of(token, request)
         speech = modalities.can_speak()
         return [
             gr.update(value=f"# {t(lang, 'title')}", elem_classes=["ready"]),  # "ready": the page has loaded
             gr.update(choices=views.advisor_choices(lang), label=t(lang, "advisor")),
             views.badge(domain, lang),
-            gr.update(choices=views.conversation_choices(lang), label=t(lang, "conversations")),
+            gr.update(choices=views.conversation_choices(lang, owner), label=t(lang, "conversations")),
             views.admin.stats(kb, lang),
             views.documents(kb, lang),
             status(lang),
@@ -96,8 +105,8 @@ def wire_language(
             *p.texts.updates(lang),
         ]
 
-    inputs, every_text = [p.lang, p.domain, p.kb_select], [*outputs, *p.texts.components]
-    app.load(detect, None, p.lang, api_visibility="private").then(
+    inputs, every_text = [p.lang, p.domain, p.kb_select, p.owner], [*outputs, *p.texts.components]
+    app.load(detect, p.owner, [p.lang, p.owner], api_visibility="private").then(
         apply, inputs, every_text, api_visibility="private"
     )
     p.lang.input(apply, inputs, every_text, api_name="language")

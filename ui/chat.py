@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.dialogue.advisor import Advisor
-from advisor.events import AudioChunk, ImageText, Sentence, Transcript
+from advisor.events import AudioChunk, Sentence, Transcript
 from ui.i18n import t
 from ui.modalities import Modalities, ModalityError, ModalityUnavailable, Speaker
 
@@ -56,19 +56,6 @@ def sort_files(files: list[str], lang: str) -> Attachments:
     return Attachments(images[0] if images else None, audio[0] if audio else None)
 
 
-def question_with_image(question: str, image: ImageText, lang: str) -> str:
-    """The question the advisor gets for an image: the question, then what the image holds.
-
-    The one place that joins them; when `Advisor.turn` takes the image itself, change only this.
-    """
-    blocks = [question.strip()]
-    if image.text.strip():
-        blocks.append(f"{t(lang, 'image_block')}\n{image.text.strip()}")
-    if image.description.strip():
-        blocks.append(f"{t(lang, 'image_description')}\n{image.description.strip()}")
-    return "\n\n".join(b for b in blocks if b)
-
-
 def wav_bytes(chunk: AudioChunk) -> bytes:
     """16-bit mono PCM as a WAV file: the unit the streaming audio player takes."""
     buffer = io.BytesIO()
@@ -98,9 +85,13 @@ def run_turn(
     session_id: str | None,
     kbs: list[str] | None,
     domain: str | None,
+    image: Path | None = None,
+    language_hint: str = "",
 ) -> Iterator[tuple[str, Any]]:
     """("event", Event) as the turn produces them and ("audio", AudioChunk) as its sentences are spoken;
-    ("speech", message) when speech degrades or fails, ("error", exception) if the turn itself fails."""
+    ("speech", message) when speech degrades or fails, ("error", exception) if the turn itself fails.
+
+    An image goes to the turn itself, which reads it (ImageText), says what it read and answers from it."""
     out: queue.Queue[tuple[str, Any]] = queue.Queue()
     speaker: Speaker | None = None
     if controls.speech:
@@ -110,7 +101,9 @@ def run_turn(
             out.put(("speech", str(exc)))
 
     def produce() -> None:
-        turn = advisor.turn(question, session_id=session_id, kbs=kbs, domain=domain)
+        turn = advisor.turn(
+            question, session_id=session_id, kbs=kbs, domain=domain, image=image, language_hint=language_hint
+        )
         try:
             for event in turn:
                 if controls.stop.is_set():
@@ -206,10 +199,9 @@ class ChatSession:
         except ModalityError as exc:
             raise InputError(t(lang, "err_audio", reason=exc.message(lang))) from exc
 
-    def read_image(self, path: Path, question: str, lang: str) -> ImageText:
+    def check_vision(self, lang: str) -> None:
+        """Refuse an image up front, in plain words, when image reading cannot work here at all."""
         try:
-            return self.modalities.read_image(path, question)
+            self.modalities.vision_reader()
         except ModalityUnavailable as exc:
             raise InputError(t(lang, "err_vision_off", reason=exc)) from exc
-        except ModalityError as exc:
-            raise InputError(t(lang, "err_vision", reason=exc.message(lang))) from exc

@@ -11,10 +11,11 @@ import gradio as gr
 
 from advisor.dialogue.advisor import Advisor
 from ui import render
-from ui.chat import ChatSession, InputError, question_with_image, run_turn, sort_files, wav_bytes
+from ui.chat import ChatSession, InputError, run_turn, sort_files, wav_bytes
 from ui.i18n import normalize, t
 from ui.layout import Page
 from ui.modalities import Modalities
+from ui.owner import owner_of
 from ui.views import Views
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,16 @@ class ChatEvents:
         kbs: list[str] | None,
         speak: bool,
         lang: str,
+        token: str | None,
         request: gr.Request,
     ) -> Iterator[Update]:
         """The chat handler. Every failure ends as a message in plain words, never a stack trace."""
         lang = normalize(lang)
         shown = list(history or [])
         key = request.session_hash or "api"
+        owner = owner_of(token, request)
         try:
-            yield from self._answer(message, shown, session_id, domain, kbs, speak, lang, key)
+            yield from self._answer(message, shown, session_id, domain, kbs, speak, lang, key, owner)
         except InputError as exc:
             yield [*shown, render.error_message(str(exc), lang)], idle(), gr.skip(), gr.skip()
         except Exception:
@@ -76,11 +79,14 @@ class ChatEvents:
         speak: bool,
         lang: str,
         key: str,
+        owner: str | None,
     ) -> Iterator[Update]:
         text = str((message or {}).get("text") or "")
         attached = sort_files(list((message or {}).get("files") or []), lang)
         if not text.strip() and attached.image is None and attached.audio is None:
             raise InputError(t(lang, "err_empty"))
+        if attached.image is not None:
+            self.chat.check_vision(lang)  # before a recording is transcribed for nothing
         if text.strip():
             shown.append(render.user_message(text))
         if attached.image is not None:
@@ -91,28 +97,34 @@ class ChatEvents:
             transcript = self.chat.transcribe(attached.audio, lang)
             shown.append(render.transcript_message(transcript.text, lang))
             question = f"{question}\n{transcript.text}".strip()
-        if attached.image is not None:
-            yield shown, busy(), gr.skip(), gr.skip()
-            asked = question or t(lang, "image_question")
-            image_text = self.chat.read_image(attached.image, asked, lang)
-            shown.append(render.image_text_message(image_text, lang))
-            question = question_with_image(asked, image_text, lang)
 
+        # Only the owner's conversation is continued; anything else starts a new one. A request without
+        # an owner (an API client that sent no browser token) is answered but not saved.
         listing: Any = gr.skip()
-        if not session_id or not self.store.exists(session_id):
-            session_id = self.store.create(advisor=domain or "general")
-            listing = gr.update(choices=self.views.conversation_choices(lang), value=session_id)
-        saved = len(self.store.messages(session_id))
+        if owner is None:
+            session_id = None
+        elif not session_id or not self.store.exists(session_id, owner):
+            session_id = self.store.create(advisor=domain or "general", owner=owner)
+            listing = gr.update(choices=self.views.conversation_choices(lang, owner), value=session_id)
+        saved = len(self.store.messages(session_id)) if session_id else 0
         known = set(self.advisor.library.names())
         only = [kb for kb in kbs or [] if kb in known] or None
         chosen = domain if domain and domain != "general" else None
-        view = render.TurnView(lang, self.views.advisor_names(lang))
+        view = render.TurnView(lang, self.views.advisor_names(lang), reading_image=attached.image is not None)
         yield [*shown, *view.messages()], busy(), gr.skip(), listing
 
         controls = self.chat.begin(key, bool(speak) and self.modalities.can_speak())
         try:
             for kind, item in run_turn(
-                self.advisor, self.modalities, controls, question, session_id, only, chosen
+                self.advisor,
+                self.modalities,
+                controls,
+                question,
+                session_id,
+                only,
+                chosen,
+                image=attached.image,
+                language_hint=lang,
             ):
                 audio: Any = gr.skip()  # no audio stream opens until there is audio to play
                 if kind == "event":
@@ -129,8 +141,13 @@ class ChatEvents:
             self.chat.end(key, controls)
         if view.end is None and controls.stopped_by_user:
             view.stopped = True
-            self._keep_stopped_turn(session_id, saved, question, view)
-        listing = gr.update(choices=self.views.conversation_choices(lang), value=session_id)
+            if session_id:
+                self._keep_stopped_turn(session_id, saved, question, view)
+        listing = (
+            gr.update(choices=self.views.conversation_choices(lang, owner), value=session_id)
+            if owner is not None
+            else gr.skip()
+        )
         yield [*shown, *view.messages()], idle(), gr.skip(), listing
 
     def _keep_stopped_turn(self, session_id: str, saved: int, question: str, view: render.TurnView) -> None:
@@ -153,9 +170,19 @@ class ChatEvents:
     def speech_toggled(self, on: bool, request: gr.Request) -> None:
         self.chat.set_speech(request.session_hash or "api", bool(on))
 
-    # -- conversations ----------------------------------------------------------------------------------------
-    def open_conversation(self, session_id: str | None, lang: str) -> tuple[Any, ...]:
-        if not session_id or not self.store.exists(session_id):
+    # -- conversations: each handler sees only the requesting browser's (or user's) own ---------------------
+    def _owned(self, session_id: str | None, token: str | None, request: gr.Request | None) -> str | None:
+        """The session id when it exists and belongs to the requester; None otherwise."""
+        owner = owner_of(token, request)
+        if owner is None or not session_id or not self.store.exists(session_id, owner):
+            return None
+        return session_id
+
+    def open_conversation(
+        self, session_id: str | None, lang: str, token: str | None, request: gr.Request
+    ) -> tuple[Any, ...]:
+        session_id = self._owned(session_id, token, request)
+        if session_id is None:
             return [], gr.skip(), gr.skip(), "", ""
         info = self.store.get(session_id)
         messages = render.history_messages(
@@ -164,33 +191,46 @@ class ChatEvents:
         chosen = info.advisor if info.advisor in self.views.advisors else "general"
         return messages, chosen, self.views.badge(chosen, lang), info.title, ""
 
-    def new_conversation(self, lang: str) -> tuple[Any, ...]:
-        return gr.update(choices=self.views.conversation_choices(lang), value=None), [], "", ""
+    def new_conversation(self, lang: str, token: str | None, request: gr.Request) -> tuple[Any, ...]:
+        choices = self.views.conversation_choices(lang, owner_of(token, request))
+        return gr.update(choices=choices, value=None), [], "", ""
 
-    def rename(self, session_id: str | None, name: str, lang: str) -> tuple[Any, str]:
-        if not session_id or not self.store.exists(session_id):
+    def rename(
+        self, session_id: str | None, name: str, lang: str, token: str | None, request: gr.Request
+    ) -> tuple[Any, str]:
+        session_id = self._owned(session_id, token, request)
+        if session_id is None:
             return gr.skip(), t(lang, "no_chat_selected")
         if not name.strip():
             return gr.skip(), t(lang, "empty_name")
         self.store.rename(session_id, name)
-        return gr.update(choices=self.views.conversation_choices(lang), value=session_id), t(lang, "renamed")
+        choices = self.views.conversation_choices(lang, owner_of(token, request))
+        return gr.update(choices=choices, value=session_id), t(lang, "renamed")
 
-    def ask_delete(self, session_id: str | None, lang: str) -> tuple[Any, str]:
-        if not session_id or not self.store.exists(session_id):
+    def ask_delete(
+        self, session_id: str | None, lang: str, token: str | None, request: gr.Request
+    ) -> tuple[Any, str]:
+        if self._owned(session_id, token, request) is None:
             return gr.update(visible=False), t(lang, "no_chat_selected")
         return gr.update(visible=True), ""
 
-    def delete(self, session_id: str | None, lang: str) -> tuple[Any, ...]:
+    def delete(
+        self, session_id: str | None, lang: str, token: str | None, request: gr.Request
+    ) -> tuple[Any, ...]:
         hide = gr.update(visible=False)
-        if not session_id or not self.store.exists(session_id):
+        session_id = self._owned(session_id, token, request)
+        if session_id is None:
             return gr.skip(), gr.skip(), hide, t(lang, "no_chat_selected"), gr.skip()
         self.store.delete(session_id)
-        listing = gr.update(choices=self.views.conversation_choices(lang), value=None)
-        return listing, [], hide, t(lang, "deleted_chat"), ""
+        choices = self.views.conversation_choices(lang, owner_of(token, request))
+        return gr.update(choices=choices, value=None), [], hide, t(lang, "deleted_chat"), ""
 
-    def choose_advisor(self, value: str | None, session_id: str | None, lang: str) -> str:
-        value = value or "general"
-        if session_id and self.store.exists(session_id):
+    def choose_advisor(
+        self, value: str | None, session_id: str | None, lang: str, token: str | None, request: gr.Request
+    ) -> str:
+        value = value if value in self.views.advisors else "general"
+        session_id = self._owned(session_id, token, request)
+        if session_id is not None:
             self.store.set_advisor(session_id, value)
         return self.views.badge(value, lang)
 
@@ -200,7 +240,7 @@ class ChatEvents:
         p = page
         p.question.submit(
             self.respond,
-            [p.question, p.chatbot, p.conversations, p.domain, p.kb_filter, p.speech, p.lang],
+            [p.question, p.chatbot, p.conversations, p.domain, p.kb_filter, p.speech, p.lang, p.owner],
             [p.chatbot, p.question, p.audio, p.conversations],
             api_name="chat",
             concurrency_limit=1,  # the language model answers one question at a time
@@ -215,25 +255,25 @@ class ChatEvents:
         )
         p.conversations.input(
             self.open_conversation,
-            [p.conversations, p.lang],
+            [p.conversations, p.lang, p.owner],
             [p.chatbot, p.domain, p.badge, p.rename_box, p.chat_note],
             api_name="open_conversation",
         )
         p.new_chat.click(
             self.new_conversation,
-            p.lang,
+            [p.lang, p.owner],
             [p.conversations, p.chatbot, p.rename_box, p.chat_note],
             api_name="new_conversation",
         )
         p.rename_btn.click(
             self.rename,
-            [p.conversations, p.rename_box, p.lang],
+            [p.conversations, p.rename_box, p.lang, p.owner],
             [p.conversations, p.chat_note],
             api_name="rename",
         )
         p.delete_btn.click(
             self.ask_delete,
-            [p.conversations, p.lang],
+            [p.conversations, p.lang, p.owner],
             [p.confirm_chat_row, p.chat_note],
             api_visibility="private",
         )
@@ -242,10 +282,13 @@ class ChatEvents:
         )
         p.confirm_chat_btn.click(
             self.delete,
-            [p.conversations, p.lang],
+            [p.conversations, p.lang, p.owner],
             [p.conversations, p.chatbot, p.confirm_chat_row, p.chat_note, p.rename_box],
             api_name="delete_conversation",
         )
         p.domain.input(
-            self.choose_advisor, [p.domain, p.conversations, p.lang], p.badge, api_name="choose_advisor"
+            self.choose_advisor,
+            [p.domain, p.conversations, p.lang, p.owner],
+            p.badge,
+            api_name="choose_advisor",
         )

@@ -79,6 +79,7 @@ class Page:
     # header
     title: Any
     lang: Any
+    owner: Any  # the browser's owner token (ui.owner), kept in its localStorage
     # chat
     domain: Any
     kb_filter: Any
@@ -110,9 +111,11 @@ class Page:
     status_refresh: Any
 
 
-def build_page(views: Views, lang: str, speech_ok: bool) -> Page:
+def build_page(views: Views, lang: str, speech_ok: bool, owner_secret: str) -> Page:
     """Lay the page out; call inside `gr.Blocks()`. Texts start in `lang`; the page load may switch them."""
     txt = Texts(lang)
+    # No default: the page load gives a browser without a token a fresh one (ui.owner.ensure_token).
+    owner = gr.BrowserState(None, storage_key="advisor-owner", secret=owner_secret)
     with gr.Sidebar(label=txt["sidebar"], open=True) as sidebar:
         txt(sidebar, label="sidebar")
         new_chat = txt(gr.Button(txt["new_chat"], variant="primary", elem_id="new-chat"), value="new_chat")
@@ -316,6 +319,7 @@ def build_page(views: Views, lang: str, speech_ok: bool) -> Page:
         chat_note=chat_note,
         title=title,
         lang=lang_radio,
+        owner=owner,
         domain=domain,
         kb_filter=kb_filter,
         speech=speech,

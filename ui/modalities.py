@@ -6,7 +6,7 @@ load makes that modality *unavailable*: `status()` says why, the page greys it o
 advisor keeps working. Errors meant for the user (no speech heard, an unreadable image) come out as
 `ModalityError`, in both languages; anything unexpected becomes a short generic message.
 
-The packages' entry points are named in one place each (`_build_*`, `transcribe`, `read_image`,
+The packages' entry points are named in one place each (`_build_*`, `transcribe`, `vision_reader`,
 `speaker`), so a change there is a change here only.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from advisor.config import Settings
-from advisor.events import AudioChunk, ImageText, Notice, Sentence, Transcript
+from advisor.events import AudioChunk, Notice, Sentence, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -208,20 +208,18 @@ class Modalities:
         slot.used()
         return transcript
 
-    def read_image(self, path: Path, question: str) -> ImageText:
-        slot = self._slots["vision"]
-        engine = slot.engine()
-        package = slot.package()
-        try:
-            loader = getattr(package, "load_image_file", None)
-            image = (
-                loader(path, self.settings.vision) if callable(loader) else path
-            )  # checked, decoded, clean
-            result: ImageText = engine.read(image, question)
-        except Exception as exc:
-            raise self._failed(slot, exc) from exc
-        slot.used()
-        return result
+    def vision_reader(self) -> Any:
+        """The image reader, built if need be; ModalityUnavailable when images cannot be read here.
+
+        The chat hands images to `Advisor.turn`, which reads them itself: see `share_vision`."""
+        return self._slots["vision"].engine()
+
+    def share_vision(self, reader: Callable[[str], Any]) -> None:
+        """Build the image reader with the advisor's own factory (`Advisor.vision`), so the reader that
+        warm-up loads and the Status tab reports is the one the turns use, and it is loaded once."""
+        self._slots["vision"]._build = lambda package, settings: reader(
+            "zh" if settings.ui.language == "zh" else "en"
+        )
 
     def speaker(self) -> Speaker:
         """A speaker for one turn: `say` each sentence, collect `ready()` audio, `stop` to interrupt."""

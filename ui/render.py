@@ -188,6 +188,8 @@ class TurnView:
 
     lang: str
     advisor_names: Mapping[str, str] = field(default_factory=dict)  # domain -> the advisor's name
+    reading_image: bool = False  # an image was sent with the question: say so until its text arrives
+    image: ImageText | None = None
     answer: str = ""
     sources: tuple[Source, ...] = ()
     domain: str = ""
@@ -204,8 +206,13 @@ class TurnView:
             self.sources = tuple(event.items)
             self.domain = event.domain
             return False  # shown under the answer once the answer starts
+        if isinstance(event, ImageText):
+            self.image = event
+            return True
         if isinstance(event, Notice):
             self.notices.append((event.level, event.message))
+            if event.level == "error":
+                self.reading_image = False  # the image could not be read: the notice says why
             return True
         if isinstance(event, TurnEnd):
             self.end = event
@@ -215,13 +222,18 @@ class TurnView:
         return False
 
     def messages(self) -> list[ChatMessage]:
-        out = [notice_message(level, message, self.lang) for level, message in self.notices]
+        out: list[ChatMessage] = []
+        if self.image is not None:
+            out.append(image_text_message(self.image, self.lang))
+        elif self.reading_image and self.end is None and not self.stopped:
+            out.append({"role": "assistant", "content": t(self.lang, "reading_image")})
+        out += [notice_message(level, message, self.lang) for level, message in self.notices]
         answer = self.answer
         if self.stopped:
             answer = f"{answer.rstrip()} {t(self.lang, 'stopped')}".strip()
         if answer.strip():
             out.append(answer_message(answer))
-        elif self.end is None and not self.stopped:
+        elif self.end is None and not self.stopped and (self.image is not None or not self.reading_image):
             out.append({"role": "assistant", "content": t(self.lang, "thinking")})
         if answer.strip():
             block = sources_message(self.sources, self.lang, self.advisor_names.get(self.domain, ""))

@@ -35,8 +35,11 @@ class Views:
         name, description = plain(persona.name, False), plain(persona.description, False)
         return t(lang, "answering", name=name, description=description)
 
-    def conversation_choices(self, lang: str) -> list[tuple[str, str]]:
-        return [(s.title or t(lang, "untitled"), s.id) for s in self.store.sessions()]
+    def conversation_choices(self, lang: str, owner: str | None) -> list[tuple[str, str]]:
+        """The owner's conversations, newest first; nobody's when the request has no owner."""
+        if owner is None:
+            return []
+        return [(s.title or t(lang, "untitled"), s.id) for s in self.store.sessions(owner)]
 
     def documents(self, kb: str | None, lang: str) -> pd.DataFrame:
         return pd.DataFrame(self.admin.documents(kb), columns=[t(lang, k) for k in DOC_COLUMNS])
