@@ -39,6 +39,10 @@ class ASRSettings(BaseModel):
     model: str = ""
     max_seconds: float = 120.0
     max_bytes: int = 25 * 1024 * 1024
+    # Chinese decoding hints (advisor/asr/vocabulary.py): "auto" = terms from the shipped knowledge bases'
+    # headings, "" = none, anything else = your own words separated by "、".
+    hotwords: str = "auto"
+    hotword_limit: int = 40
 
 
 class TTSSettings(BaseModel):
