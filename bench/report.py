@@ -187,6 +187,10 @@ def extra_sections() -> list[str]:
 
     if _load("ocr"):
         lines += ["## Image text (OCR)", "", *ocr_section(), ""]
+    from bench.image_kb import report_section as image_kb_section
+
+    if _load("image_kb"):
+        lines += ["## Images end to end: photographed documents and a question", "", *image_kb_section(), ""]
     from bench.asr import section as asr_section
 
     if _load("asr"):

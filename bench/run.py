@@ -18,6 +18,7 @@ BENCHMARKS = {
     "retrieval_latency": ["bench.retrieval_latency"],
     "dialogue_kb": ["bench.dialogue_kb"],
     "ocr": ["bench.ocr"],
+    "image_kb": ["bench.image_kb"],
     "asr": ["bench.asr"],
     "tts": ["bench.tts"],
     "dialogue_cmrc": ["bench.dialogue_cmrc"],

@@ -1,0 +1,66 @@
+"""The image + question cases of bench/image_kb.py are sound: documents exist, pictures are read, and the
+turn retrieves an expected document. A scripted model stands in for the LLM (the bench runs the real one)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from advisor.config import Settings
+from advisor.dialogue.advisor import Advisor
+from advisor.events import ImageText, Sources, TurnEnd
+from advisor.knowledge.library import KnowledgeLibrary
+from advisor.knowledge.text import detect_language
+from advisor.llm.fake import ScriptedChatModel
+from advisor.vision.limits import limits_message
+from bench.image_cases import CASES, Case, document_path, image_bytes, read_key_words
+
+pytest.importorskip("rapidocr_onnxruntime")
+
+TEXT_CASES = [c for c in CASES if not c.limits]
+
+
+def test_the_case_set_is_large_bilingual_and_names_shipped_documents() -> None:
+    assert len(TEXT_CASES) >= 12
+    assert len({c.id for c in CASES}) == len(CASES)
+    languages = Counter(c.language for c in TEXT_CASES)
+    assert languages["zh"] == languages["en"]
+    assert any(c.limits for c in CASES)
+    for case in CASES:
+        assert detect_language(case.question) == case.language, case.id
+        if case.limits:
+            assert not case.rows and not case.expected
+            continue
+        assert case.expected and case.key_words, case.id
+        for document in case.expected:
+            assert document_path(document).is_file(), f"{case.id}: {document} is not shipped"
+
+
+@pytest.fixture(scope="module")
+def advisor(shipped_data_dir, tmp_path_factory) -> Advisor:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=shipped_data_dir)
+    return Advisor(
+        settings,
+        library=KnowledgeLibrary(settings),
+        llm=ScriptedChatModel(replies=["[1]"]),
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_the_picture_is_read_and_an_expected_document_retrieved(advisor: Advisor, case: Case) -> None:
+    image_text, documents, end = "", [], None
+    for event in advisor.turn(case.question, image=image_bytes(case)):
+        if isinstance(event, ImageText):
+            image_text = event.text
+        elif isinstance(event, Sources):
+            documents = [s.document for s in event.items]
+        elif isinstance(event, TurnEnd):
+            end = event
+    assert end is not None
+    if case.limits:
+        assert image_text.strip() == ""
+        assert limits_message(case.language, no_text=True) in end.answer
+        return
+    assert read_key_words(case, image_text), f"OCR read {image_text!r}"
+    assert set(case.expected) & set(documents), f"retrieved {documents}"
