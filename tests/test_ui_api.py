@@ -21,8 +21,10 @@ from e2e.appserver import KB, UPLOADED, Server, make_settings, picture_of, scrip
 from gradio_client import Client, handle_file
 
 from advisor.config import ASRSettings, RetrievalSettings, VisionSettings
+from ui.owner import new_token
 
 pytestmark = pytest.mark.slow
+OWNER = new_token()  # what a browser keeps in its localStorage; the API client sends it as an argument
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,7 @@ def ask(client: Client, text: str, lang: str = "en", files: list[Any] | None = N
         kw.get("kbs", []),
         False,
         lang,
+        kw.get("token", OWNER),
         api_name="/chat",
     )
     updates = list(job)
@@ -104,7 +107,7 @@ def test_chinese_question_gets_a_chinese_answer_and_is_saved(client: Client, ser
     assert sources is not None and sources["metadata"]["title"].startswith("📚 来源（")
     session = session_of(updates)
     assert server.advisor.conversations.get(session).title.startswith("星河小区")
-    chat, domain, badge, title, _ = client.predict(session, "zh", api_name="/open_conversation")
+    chat, domain, badge, title, _ = client.predict(session, "zh", OWNER, api_name="/open_conversation")
     assert [m["role"] for m in chat] == ["user", "assistant", "assistant"]
     assert "3小时" in text_of(chat[1]) and domain == "general" and "智能顾问" in badge
     assert title.startswith("星河小区")
@@ -129,9 +132,11 @@ def test_conversations_survive_a_restart(server: Server, tmp_path: Path) -> None
     again = start(settings, Advisor(settings, library=server.advisor.library, llm=server.advisor.llm()))
     try:
         fresh = Client(again.url, verbose=False)
-        listing = fresh.predict("en", "general", None, api_name="/language")[3]  # what a page load shows
+        listing = fresh.predict("en", "general", None, OWNER, api_name="/language")[
+            3
+        ]  # what a page load shows
         assert session in [value for _, value in listing["choices"]]
-        chat = fresh.predict(session, "en", api_name="/open_conversation")[0]
+        chat = fresh.predict(session, "en", OWNER, api_name="/open_conversation")[0]
         assert "8 books" in text_of(chat[1])
     finally:
         again.close()
@@ -146,6 +151,7 @@ def test_stop_ends_the_answer_mid_stream_and_keeps_what_was_shown(client: Client
         [],
         True,
         "en",
+        OWNER,
         api_name="/chat",
     )
     for update in job:
@@ -167,19 +173,56 @@ def test_stop_ends_the_answer_mid_stream_and_keeps_what_was_shown(client: Client
 
 def test_rename_and_delete_a_conversation(client: Client, server: Server) -> None:
     session = session_of(ask(client, "How many books can members borrow?"))
-    listing, note = client.predict(session, "Library questions", "en", api_name="/rename")
+    listing, note = client.predict(session, "Library questions", "en", OWNER, api_name="/rename")
     assert note == "Renamed." and ["Library questions", session] in listing["choices"]
     assert server.advisor.conversations.get(session).title == "Library questions"
-    listing, chat, note, _ = client.predict(session, "en", api_name="/delete_conversation")
+    listing, chat, note, _ = client.predict(session, "en", OWNER, api_name="/delete_conversation")
     assert chat == [] and note == "Conversation deleted."
     assert session not in [value for _, value in listing["choices"]]
     assert not server.advisor.conversations.exists(session)
 
 
+def test_conversations_are_private_to_their_browser(client: Client, server: Server) -> None:
+    mine = session_of(ask(client, "How many books can members borrow?"))
+    other = new_token()
+    elsewhere = Client(server.url, verbose=False)  # another browser
+    listing = elsewhere.predict("en", "general", None, other, api_name="/language")[3]
+    assert mine not in [value for _, value in listing["choices"]], "another browser does not list it"
+    # Even given its id, another owner cannot open, rename, delete or re-assign it.
+    chat, *_ = client.predict(mine, "en", other, api_name="/open_conversation")
+    assert chat == []
+    assert (
+        client.predict(mine, "Stolen", "en", other, api_name="/rename")[1] == "Choose a conversation first."
+    )
+    assert (
+        client.predict(mine, "en", other, api_name="/delete_conversation")[2]
+        == "Choose a conversation first."
+    )
+    client.predict("finance", mine, "en", other, api_name="/choose_advisor")
+    info = server.advisor.conversations.get(mine)
+    assert info.title.startswith("How many books") and info.advisor == "general"
+    # Asking in someone else's conversation starts one of one's own instead.
+    theirs = session_of(ask(client, "How many books can members borrow?", session_id=mine, token=other))
+    assert theirs != mine and len(server.advisor.conversations.messages(mine)) == 2
+    listing = elsewhere.predict("en", "general", None, other, api_name="/language")[3]
+    assert [value for _, value in listing["choices"]] == [theirs]
+    listing = client.predict("en", "general", None, OWNER, api_name="/language")[3]
+    assert mine in [value for _, value in listing["choices"]] and theirs not in [
+        v for _, v in listing["choices"]
+    ]
+
+
+def test_a_request_without_a_browser_token_is_answered_but_not_saved(client: Client, server: Server) -> None:
+    before = len(server.advisor.conversations.sessions(None))
+    updates = ask(client, "How many books can members borrow?", token=None)
+    assert "8 books" in answer_and_sources(updates[-1][0])[0]
+    assert len(server.advisor.conversations.sessions(None)) == before
+
+
 def test_choosing_an_advisor_shows_it(client: Client) -> None:
-    badge = client.predict("finance", None, "zh", api_name="/choose_advisor")
+    badge = client.predict("finance", None, "zh", OWNER, api_name="/choose_advisor")
     assert "理财顾问" in badge
-    badge = client.predict("health", None, "en", api_name="/choose_advisor")
+    badge = client.predict("health", None, "en", OWNER, api_name="/choose_advisor")
     assert "the Health Advisor" in badge
 
 
@@ -213,12 +256,16 @@ def test_unsupported_attachment_is_refused_in_plain_words(client: Client, tmp_pa
     assert "not supported" in text_of(chat[-1]) and "Traceback" not in text_of(chat[-1])
 
 
-def test_broken_image_is_refused_in_plain_words(client: Client, tmp_path: Path) -> None:
+def test_broken_image_is_refused_in_plain_words(client: Client, server: Server, tmp_path: Path) -> None:
+    if not server.modalities.available("vision"):
+        pytest.skip("image reading is not installed here")
     broken = tmp_path / "photo.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    chat = ask(client, "What does this say?", lang="zh", files=[handle_file(str(broken))])[-1][0]
-    last = text_of(chat[-1])
-    assert last.startswith("❌") and "图片" in last and "Traceback" not in last
+    chat = ask(client, "这张图片上写了什么？", lang="zh", files=[handle_file(str(broken))])[-1][0]
+    said = [text_of(m) for m in chat if m["role"] == "assistant"]
+    assert any(text.startswith("❌") and "图片" in text for text in said), said
+    assert not any("Traceback" in text or "Error" in text for text in said), said
+    assert not any("正在读取图片" in text for text in said), "the placeholder goes once the turn says why"
 
 
 def test_image_question_is_answered_from_its_text(client: Client, server: Server, tmp_path: Path) -> None:
@@ -227,11 +274,20 @@ def test_image_question_is_answered_from_its_text(client: Client, server: Server
     picture = picture_of("How much does a Riverside Library card cost?", tmp_path / "question.png")
     if picture is None:
         pytest.skip("no DejaVu font to draw the test picture (Debian fonts-dejavu-core)")
-    chat = ask(client, "", files=[handle_file(str(picture))])[-1][0]
+    updates = ask(client, "", files=[handle_file(str(picture))])
+    assert any("Reading the image" in text_of(u[0][-1]) for u in updates if u[0]), (
+        "a placeholder while reading"
+    )
+    chat = updates[-1][0]
     image_block = next(m for m in chat if (m.get("metadata") or {}).get("title") == "🖼️ Text in the image")
     assert "Riverside" in text_of(image_block)
     assert any(part.get("type") == "file" for m in chat if m["role"] == "user" for part in m["content"])
-    assert "12 dollars" in answer_and_sources(chat)[0]
+    answer, sources = answer_and_sources(chat)
+    # Advisor.turn read the picture: it says what the picture says, then answers from the knowledge base.
+    assert answer.startswith("The image says") and "Riverside" in answer.split("12 dollars")[0]
+    assert "12 dollars" in answer and sources is not None
+    saved = server.advisor.conversations.messages(session_of(updates))
+    assert saved[0].content == "What does this image say?" and "The image says" in saved[1].content
 
 
 def test_audio_question_shows_its_transcript_then_the_answer(
@@ -365,10 +421,14 @@ def test_login_is_required_when_configured(server: Server, tmp_path: Path) -> No
         assert status == 401
         with pytest.raises(Exception):  # noqa: B017 - the client refuses to connect without login
             Client(guarded.url, verbose=False)
-        badge = Client(guarded.url, auth=("ada", "s3cret"), verbose=False).predict(
-            "legal", None, "en", api_name="/choose_advisor"
-        )
+        ada = Client(guarded.url, auth=("ada", "s3cret"), verbose=False)
+        badge = ada.predict("legal", None, "en", None, api_name="/choose_advisor")
         assert "the Rights Advisor" in badge
+        # Logged in, the user owns the conversations, whichever browser (token) asked.
+        session = session_of(ask(ada, "How many books can members borrow?", token=new_token()))
+        assert server.advisor.conversations.get(session).owner == "user:ada"
+        listing = ada.predict("en", "general", None, new_token(), api_name="/language")[3]
+        assert [value for _, value in listing["choices"]] == [session]
     finally:
         guarded.close()
 

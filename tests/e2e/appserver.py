@@ -78,6 +78,9 @@ UPLOADED = {
 }
 
 
+IMAGE_BLOCK = re.compile(r"(?:【用户图片中的文字】|\[Text in the user's image\])[^\n]*\n(.*?)\n\n", re.DOTALL)
+
+
 class RoutedChatModel(ScriptedChatModel):
     """ScriptedChatModel whose reply is chosen by words of the question, so tests need not run in order."""
 
@@ -93,8 +96,12 @@ class RoutedChatModel(ScriptedChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        question = re.split(r"【问题】|\[Question\]", str(messages[-1].content))[-1].lower()
-        squashed = re.sub(r"\s+", "", question)  # OCR and speech recognition may join or split words
+        prompt = str(messages[-1].content)
+        question = re.split(r"【问题】|\[Question\]", prompt)[-1].lower()
+        # The text the turn read from the user's image comes before the sources, as its own block.
+        shown = IMAGE_BLOCK.search(prompt)
+        heard = question + (shown.group(1).lower() if shown else "")
+        squashed = re.sub(r"\s+", "", heard)  # OCR and speech recognition may join or split words
         reply = next(
             (r for keys, r in self.routes if any(k.replace(" ", "") in squashed for k in keys.split("|"))),
             "I cannot say. [1]",
