@@ -268,6 +268,25 @@ def test_broken_image_is_refused_in_plain_words(client: Client, server: Server, 
     assert not any("正在读取图片" in text for text in said), "the placeholder goes once the turn says why"
 
 
+@pytest.mark.parametrize(("lang", "expected"), [("en", "too long"), ("zh", "录音太长")])
+def test_too_long_recording_is_refused_in_plain_words(
+    client: Client, server: Server, tmp_path: Path, lang: str, expected: str
+) -> None:
+    if not server.modalities.available("asr"):
+        pytest.skip("speech recognition is not installed here")
+    import wave
+
+    clip = tmp_path / "long.wav"
+    with wave.open(str(clip), "wb") as out:  # 2 MB of silence: under the upload limit, over 120 s
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x00\x00" * 8000 * 125)
+    chat = ask(client, "", lang=lang, files=[handle_file(str(clip))])[-1][0]
+    last = text_of(chat[-1])
+    assert last.startswith("❌") and expected in last and "Traceback" not in last, last
+
+
 def test_image_question_is_answered_from_its_text(client: Client, server: Server, tmp_path: Path) -> None:
     if not server.modalities.available("vision"):
         pytest.skip("image reading is not installed here")

@@ -24,7 +24,7 @@ from ui.chat_events import ChatEvents
 from ui.i18n import LANGUAGES, browser_language, normalize, t
 from ui.kb import KnowledgeAdmin
 from ui.kb_events import KnowledgeEvents
-from ui.layout import CSS, Page, build_page, theme
+from ui.layout import CSS, Page, build_page, page_js, theme
 from ui.modalities import Modalities
 from ui.owner import browser_secret, ensure_token, owner_of
 from ui.status import status_markdown
@@ -178,6 +178,7 @@ def launch(app: gr.Blocks, settings: Settings, **overrides: Any) -> Any:
         "pwa": False,
         "theme": theme(),
         "css": CSS,
+        "js": page_js(),
     }
     options.update(overrides)
     return app.launch(**options)

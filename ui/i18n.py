@@ -73,6 +73,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_vision_off": "图片识别暂时不可用（{reason}）。请把图片上的文字输入进来。",
         "err_tts": "语音朗读中断了：{reason}",
         "err_internal": "出了点问题，这次没能完成回答。请再试一次；如果一直这样，请查看「状态」页。",
+        "err_busy": "现在提问的人太多，顾问忙不过来。请过一会儿再试。",
+        "err_connection": "和服务器的连接断开了。请刷新页面后再试。",
         # knowledge bases
         "kb_intro": "在这里管理知识库：新建知识库、上传文档（Markdown、TXT、HTML、PDF、DOCX）、删除文档或整个知识库、重建索引。",
         "kb_select": "知识库",
@@ -195,6 +197,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_tts": "Speaking the reply stopped: {reason}",
         "err_internal": "Something went wrong and this answer could not be finished. Please try again; if it "
         "keeps happening, see the Status tab.",
+        "err_busy": "Too many people are asking right now and the advisor cannot take another question. "
+        "Please try again in a minute.",
+        "err_connection": "The connection to the server was lost. Please reload the page and try again.",
         "kb_intro": "Manage the knowledge bases here: create one, upload documents (Markdown, TXT, HTML, PDF, "
         "DOCX), delete a document or a whole knowledge base, rebuild an index.",
         "kb_select": "Knowledge base",

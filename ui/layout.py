@@ -3,12 +3,13 @@ Knowledge bases and Status. Every fixed text is registered with `Texts`, so the 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from ui.i18n import LANGUAGE_CHOICES, t
+from ui.i18n import LANGUAGE_CHOICES, LANGUAGES, t
 from ui.views import Views
 
 CSS = """
@@ -20,6 +21,39 @@ CSS = """
 #kb-note, #chat-note { min-height: 1.5rem; }
 #chatbot .message-row img { max-width: min(100%, 420px); max-height: 280px; object-fit: contain; }
 """
+# Gradio's own client-side messages, which it shows in English only, and what the page says instead.
+GRADIO_MESSAGES = {
+    "This application is currently busy": "err_busy",  # the queue is full
+    "Connection errored out": "err_connection",
+}
+_PAGE_JS = """() => {
+  const said = %s;
+  const language = () => {
+    const chosen = document.querySelector('#lang input:checked');
+    const label = chosen ? (chosen.closest('label') || chosen.parentElement).innerText.trim() : '';
+    return chosen && (chosen.value === 'zh' || label === '中文') ? 'zh' : 'en';
+  };
+  const fix = (root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.currentNode; node; node = walker.nextNode()) {
+      if (node.nodeType !== Node.TEXT_NODE) continue;
+      for (const [gradio, ours] of said) {
+        if (node.nodeValue.includes(gradio)) node.nodeValue = ours[language()];
+      }
+    }
+  };
+  new MutationObserver((changes) => changes.forEach((change) => fix(change.target)))
+    .observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def page_js() -> str:
+    """Runs once on page load: shows Gradio's English-only messages (server busy, connection lost) in the
+    page's language, as plain text."""
+    said = [[gradio, {lang: t(lang, key) for lang in LANGUAGES}] for gradio, key in GRADIO_MESSAGES.items()]
+    return _PAGE_JS % json.dumps(said, ensure_ascii=False)
+
+
 SYSTEM_FONTS = [
     "ui-sans-serif",
     "system-ui",
