@@ -483,9 +483,12 @@ def sessions(
     delete: Annotated[str | None, typer.Option(help="Delete this conversation.")] = None,
     rename: Annotated[tuple[str, str] | None, typer.Option(help="ID TITLE: rename a conversation.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    every_owner: Annotated[
+        bool, typer.Option("--all", help="List the web page's conversations too (every browser and user).")
+    ] = False,
 ) -> None:
-    """List, rename or delete saved conversations."""
-    from advisor.dialogue.history import ConversationStore, UnknownSession
+    """List, rename or delete saved conversations (by default the terminal's own)."""
+    from advisor.dialogue.history import LOCAL_OWNER, ConversationStore, UnknownSession
 
     store = ConversationStore(get_settings().ensure_data_dir() / "conversations.sqlite3")
     try:
@@ -497,13 +500,14 @@ def sessions(
             store.rename(*rename)
     except UnknownSession as exc:
         raise _fail(str(exc)) from exc
-    rows = store.sessions()
+    rows = store.sessions(None if every_owner else LOCAL_OWNER)
     if as_json:
         sys.stdout.write(json.dumps([r.__dict__ for r in rows], ensure_ascii=False) + "\n")
         return
-    table = Table("id", "title", "advisor", "messages")
+    table = Table("id", "title", "advisor", "messages", *(["owner"] if every_owner else []))
     for r in rows:
-        table.add_row(r.id, r.title, r.advisor, str(len(store.messages(r.id))))
+        owner = [r.owner.split(":")[0] if r.owner.startswith("browser:") else r.owner] if every_owner else []
+        table.add_row(r.id, r.title, r.advisor, str(len(store.messages(r.id))), *owner)
     console.print(table)
 
 

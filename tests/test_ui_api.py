@@ -305,8 +305,12 @@ def test_image_question_is_answered_from_its_text(client: Client, server: Server
     # Advisor.turn read the picture: it says what the picture says, then answers from the knowledge base.
     assert answer.startswith("The image says") and "Riverside" in answer.split("12 dollars")[0]
     assert "12 dollars" in answer and sources is not None
-    saved = server.advisor.conversations.messages(session_of(updates))
+    session = session_of(updates)
+    saved = server.advisor.conversations.messages(session)
     assert saved[0].content == "What does this image say?" and "The image says" in saved[1].content
+    title = server.advisor.conversations.get(session).title
+    assert title.startswith("🖼️ ") and "Riverside" in title, "named after the picture's words"
+    assert [title, session] in updates[-1][3]["choices"]
 
 
 def test_audio_question_shows_its_transcript_then_the_answer(

@@ -143,6 +143,8 @@ class ChatEvents:
             view.stopped = True
             if session_id:
                 self._keep_stopped_turn(session_id, saved, question, view)
+        if session_id and not saved and not question and view.image is not None:
+            self._title_from_image(session_id, view.image.text)
         listing = (
             gr.update(choices=self.views.conversation_choices(lang, owner), value=session_id)
             if owner is not None
@@ -162,6 +164,13 @@ class ChatEvents:
         }
         answer = f"{view.answer.rstrip()} {t(view.lang, 'stopped')}"
         self.store.append_turn(session_id, question, answer, extra)
+
+    def _title_from_image(self, session_id: str, text: str) -> None:
+        """A conversation begun with only a picture is named after the picture's words, not after the
+        question the advisor asked on the user's behalf (the same for every picture)."""
+        words = " ".join(text.split())
+        if words and self.store.exists(session_id):
+            self.store.rename(session_id, "🖼️ " + (words if len(words) <= 40 else words[:39] + "…"))
 
     def stop(self, request: gr.Request) -> Any:
         self.chat.stop(request.session_hash or "api")

@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.appserver import UPLOADED, Server, build_library, make_settings, picture_of, spoken, start
+from e2e.appserver import (
+    UPLOADED,
+    Server,
+    build_library,
+    make_settings,
+    picture_of,
+    scripted_server,
+    spoken,
+    start,
+)
 from e2e.chatpage import CHROMIUM, CHROMIUM_ARGS, ChatPage
 from playwright.sync_api import expect
 
@@ -259,6 +268,43 @@ def test_each_browser_sees_only_its_own_conversations(web: Server, open_page: Op
     first.page.locator("#conversations label").first.click()
     first.wait_for_chat("8 books")
     first.shot("own-list")
+
+
+def test_conversations_survive_a_restart_in_the_same_browser(open_page: OpenPage, tmp_path: Path) -> None:
+    """The browser's token and the server's secret both outlive the server: same list after a restart."""
+    from advisor.dialogue.advisor import Advisor
+
+    first = scripted_server(tmp_path / "before")
+    try:
+        page = open_page(first).open()
+        page.ask("How many books can members borrow?")
+        page.wait_for_chat("8 books")
+        page.wait_idle()
+    finally:
+        first.close()
+    settings = make_settings(tmp_path / "after", data_dir=first.settings.data_dir)
+    settings.ui.port = first.settings.ui.port  # the same origin, so the same localStorage
+    again = start(settings, Advisor(settings, library=first.advisor.library, llm=first.advisor.llm()))
+    try:
+        page.open()
+        conversation = page.page.locator("#conversations label")
+        expect(conversation).to_have_count(1)
+        conversation.filter(has_text="How many books can members borrow").click()
+        page.wait_for_chat("8 books")
+        page.shot("after-restart")
+    finally:
+        again.close()
+
+
+def test_gradio_busy_message_is_shown_in_the_page_language(web: Server, open_page: OpenPage) -> None:
+    """Gradio says "busy" (a full queue) in English only; the page puts it in its own language."""
+    page = open_page(web, "zh-CN").open()
+    page.page.evaluate(
+        """() => { const note = document.createElement('div'); note.id = 'fake-toast';
+        note.textContent = 'This application is currently busy. Please try again. ';
+        document.body.appendChild(note); }"""
+    )
+    expect(page.page.locator("#fake-toast")).to_have_text("现在提问的人太多，顾问忙不过来。请过一会儿再试。")
 
 
 def test_status_panel_shows_every_part(web: Server, open_page: OpenPage) -> None:
