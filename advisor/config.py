@@ -94,6 +94,7 @@ class RetrievalSettings(BaseModel):
     min_similarity_en: float = 0.825
     other_language_bonus: float = 0.03
     llm_sources: int = 3  # passages given to the model: prompt reading dominates time to first token
+    context_tokens: int = 250  # the passages' most relevant sentences the model reads; 0 = whole passages
     chunk_tokens: int = 300  # target chunk size, in embedding-model tokens (estimated)
     chunk_overlap_tokens: int = 40
     max_file_bytes: int = 20 * 1024 * 1024

@@ -19,6 +19,7 @@ from langchain_core.language_models import BaseChatModel
 
 from advisor.config import Settings
 from advisor.dialogue import safety
+from advisor.dialogue.context import focus_passages
 from advisor.dialogue.extractive import extractive_answer
 from advisor.dialogue.followup import standalone_query
 from advisor.dialogue.guard import check_answer
@@ -209,7 +210,7 @@ class Advisor:
             yield TextDelta(said)
             yield from (Sentence(s, language) for s in split_sentences(said))
         body = yield from self._generate(
-            question, language, answering_domain, sources, session_id, answer, preface, image_text
+            question, language, answering_domain, sources, session_id, answer, preface, image_text, query
         )
         answer.text = preface + body
         note = safety.disclaimer(answering_domain, language)
@@ -231,16 +232,21 @@ class Advisor:
         answer: _Answer,
         preface: str,
         image_text: str = "",
+        query: str = "",
     ) -> Generator[Event, None, str]:
         """Stream the model's answer sentence by sentence through the guard; fall back to quoting."""
         texts = [s.text for s in sources] + ([image_text] if image_text else [])
         persona = self.prompts.persona(domain, language)
+        # The model reads only the sentences that bear on the question (prompt reading dominates the
+        # time to first token); the guard still checks against the whole passages.
+        budget = self.settings.retrieval.context_tokens
+        focused = focus_passages(query or question, [s.text for s in sources], budget) if budget else texts
         messages = build_messages(
             self.prompts,
             persona,
             language,
             question,
-            [(s.n, s.title, s.text) for s in sources],
+            [(s.n, s.title, text) for s, text in zip(sources, focused, strict=False) if text],
             self._history(session_id),
             image_text,
         )
