@@ -173,7 +173,9 @@ class _StockPhraseEngine:
     def detect(self, audio: object) -> dict[str, float]:
         return {"en": 0.9}
 
-    def decode(self, audio: object, language: str, prompt: str | None) -> list[Segment]:
+    def decode(
+        self, audio: object, language: str, prompt: str | None, hotwords: str | None = None
+    ) -> list[Segment]:
         return [Segment(" Thank you.", no_speech_prob=0.45, avg_logprob=-0.7)]
 
 

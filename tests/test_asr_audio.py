@@ -226,7 +226,29 @@ def test_error_rates() -> None:
     assert wer("one two three four five", "1, 2, 3, 4, 5.") == (0, 5)
     assert wer("ten of clubs", "10 of clothes") == (1, 3)
     assert cer("七天内可以退货吗？", "7天内可以退货吗") == (0, 8)
-    assert chinese_characters("這是10元。") == list("这是十元")
+    assert chinese_characters("這是10元。") == list("这是10元")
+
+
+@pytest.mark.parametrize(
+    ("reference", "hypothesis"),
+    [
+        ("每年不超过16000元；", "每年不超过16,000元"),  # thousands separator
+        ("每年不超过16000元", "每年不超过一万六千元"),  # a cardinal in characters
+        ("利率是2.35%", "利率是百分之二点三五"),
+        ("三万五千元", "35000元"),
+        ("一千五百", "一千五"),  # the colloquial short form
+        ("拨打120", "拨打幺二零"),  # a phone number read digit by digit
+        ("２０２６年，ＥＴＦ", "2026年 etf"),  # full width and case
+    ],
+)
+def test_chinese_numbers_score_the_same_in_any_form(reference: str, hypothesis: str) -> None:
+    assert cer(reference, hypothesis)[0] == 0, (chinese_characters(reference), chinese_characters(hypothesis))
+
+
+def test_chinese_number_scoring_still_counts_real_errors() -> None:
+    assert cer("16000元", "16500元") == (1, 6)
+    assert cer("一二三四五六七八九十", "1234567890") == (1, 11)  # "十" heard as "0"
+    assert cer("一下", "一些") == (1, 2)  # numerals inside words stay comparable
 
 
 def test_the_fake_transcriber_still_enforces_limits(webm: bytes) -> None:

@@ -21,14 +21,18 @@ ASRS: Registry[Transcriber] = Registry("asr")
 def _faster_whisper(settings: Settings) -> Transcriber:
     from advisor.asr.faster_whisper_backend import FasterWhisperTranscriber
 
-    return FasterWhisperTranscriber(settings.asr, settings.data_dir / "models")
+    return FasterWhisperTranscriber(
+        settings.asr, settings.data_dir / "models", knowledge_dir=settings.knowledge_dir
+    )
 
 
 @ASRS.register("openai-whisper")
 def _openai_whisper(settings: Settings) -> Transcriber:
     from advisor.asr.openai_whisper_backend import OpenAIWhisperTranscriber
 
-    return OpenAIWhisperTranscriber(settings.asr, settings.data_dir / "models")
+    return OpenAIWhisperTranscriber(
+        settings.asr, settings.data_dir / "models", knowledge_dir=settings.knowledge_dir
+    )
 
 
 @ASRS.register("fake")

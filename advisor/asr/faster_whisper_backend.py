@@ -39,13 +39,16 @@ class FasterWhisperEngine:
         _, _, probabilities = self.model.detect_language(np.asarray(audio, dtype=np.float32))
         return {str(code): float(p) for code, p in probabilities}
 
-    def decode(self, audio: Any, language: str, prompt: str | None) -> list[Segment]:
+    def decode(
+        self, audio: Any, language: str, prompt: str | None, hotwords: str | None = None
+    ) -> list[Segment]:
         segments, _ = self.model.transcribe(
             np.asarray(audio, dtype=np.float32),
             language=language,
             task="transcribe",
             beam_size=BEAM_SIZE,
             initial_prompt=prompt,
+            hotwords=hotwords,  # placed before the prompt in every window's context
             vad_filter=False,  # our VAD already trimmed it
             condition_on_previous_text=True,
         )

@@ -3,14 +3,15 @@
 English: lower case, punctuation dropped, hyphens split, numbers spelled out ("10" -> "ten"), and
 "Mr."/"Mrs."/"Dr." written out, so "Mr. Dashwood, ill-disposed" matches "mister dashwood ill disposed".
 (Whisper's EnglishTextNormalizer goes the other way and joins "one two three" into "123", which scores
-a correct "1, 2, 3" as wrong.) Chinese: Simplified characters,
-no punctuation or spaces, and Arabic numbers read out in Chinese ("7天" -> "七天"), since Whisper writes
-digits where a reference spells the number.
+a correct "1, 2, 3" as wrong.) Chinese: Simplified, half-width
+characters, no punctuation or spaces, and every number in Arabic digits ("七天" -> "7天", "一万六千" ->
+"16000"), since Whisper writes digits where a reference spells the number and the reverse.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from advisor.asr.text import to_simplified
@@ -58,21 +59,93 @@ def english_words(text: str) -> list[str]:
     return [_ABBREVIATIONS.get(w, w) for w in words]
 
 
-_DIGITS = "零一二三四五六七八九"
+_NUMERALS = {
+    "零": 0,
+    "〇": 0,
+    "幺": 1,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+_SECTIONS = {"万": 10_000, "亿": 100_000_000}
+_NUMERAL_RUN = re.compile(r"[零〇幺一二两三四五六七八九十百千万亿]+(?:点[零〇幺一二三四五六七八九]+)?")
 
 
-def _chinese_number(number: int) -> str:
-    if number < 10:
-        return _DIGITS[number]
-    if number < 100:
-        tens, ones = divmod(number, 10)
-        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
-    return "".join(_DIGITS[int(d)] for d in str(number))  # years, phone numbers: read digit by digit
+def _section_value(text: str) -> int | None:
+    """The value of a numeral below ten thousand written with units ("三百零五"), or None if malformed."""
+    total, digit, last_unit, zero = 0, None, 10_000, False
+    for ch in text:
+        if ch in _NUMERALS:
+            if digit is not None and digit != 0:
+                return None  # two digits in a row: "一二" is a digit string, not a cardinal
+            digit = _NUMERALS[ch]
+            zero = zero or digit == 0
+        elif ch in _UNITS:
+            unit = _UNITS[ch]
+            if unit >= last_unit or (digit == 0):
+                return None
+            total += (1 if digit is None else digit) * unit  # "十五": a bare ten
+            digit, last_unit, zero = None, unit, False
+    if digit and not zero and last_unit < 10_000:  # "一千五" is 1500, "一千零五" 1005
+        return total + digit * last_unit // 10
+    return total + (digit or 0)
+
+
+def _cardinal(text: str) -> int | None:
+    """ "一万六千" -> 16000, "三百零五" -> 305, "十" -> 10; None if `text` is not one cardinal number."""
+    if not any(ch in _UNITS or ch in _SECTIONS for ch in text):
+        return None
+    total = 0
+    for section, scale in (("亿", 100_000_000), ("万", 10_000)):
+        if section in text:
+            head, _, text = text.partition(section)
+            value = _section_value(head) if head else None
+            if not value or section in text:
+                return None
+            total += value * scale
+            if _NUMERALS.get(text):  # "三万五" is 35000
+                return total + _NUMERALS[text] * scale // 10
+    if text:
+        value = _section_value(text)
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def _arabic(match: re.Match[str]) -> str:
+    """A run of Chinese numerals in Arabic digits: a cardinal by value, anything else digit by digit."""
+    whole, _, decimals = match.group().partition("点")
+    value = _cardinal(whole)
+    if value is not None:
+        digits = str(value)
+    else:  # a digit string ("一二零"), a count ("一二三四五六七八九十") or a word ("万一")
+        digits = "".join(
+            str(_NUMERALS[ch]) if ch in _NUMERALS else "10" if ch == "十" else ch for ch in whole
+        )
+    return digits + ("." + "".join(str(_NUMERALS[ch]) for ch in decimals) if decimals else "")
 
 
 def chinese_characters(text: str) -> list[str]:
-    text = re.sub(r"\d+", lambda m: _chinese_number(int(m.group())), to_simplified(text))
-    return [ch for ch in text if ch.isalnum()]
+    """Scoring units: Simplified, half-width, punctuation and spaces dropped, numbers in Arabic digits.
+
+    Both sides are normalised the same way, so "16,000元", "16000元" and "一万六千元" all become
+    "16000元", "百分之五" and "5%" agree, and a digit counts as one unit. Chinese numerals inside words
+    ("一下", "统一") become digits too, on both sides alike, which changes no score.
+    """
+    text = unicodedata.normalize("NFKC", to_simplified(text))
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # thousands separators
+    text = re.sub(r"百分之([零〇一二两三四五六七八九十百千万亿点\d.]+)", r"\1%", text)
+    text = _NUMERAL_RUN.sub(_arabic, text)
+    return [ch for ch in text.lower() if ch.isalnum()]
 
 
 def wer(reference: str, hypothesis: str) -> tuple[int, int]:

@@ -54,8 +54,13 @@ class OpenAIWhisperEngine:
             _, probabilities = self.model.detect_language(mel)
         return {str(code): float(p) for code, p in dict(probabilities).items()}
 
-    def decode(self, audio: Any, language: str, prompt: str | None) -> list[Segment]:
+    def decode(
+        self, audio: Any, language: str, prompt: str | None, hotwords: str | None = None
+    ) -> list[Segment]:
         import whisper
+
+        if hotwords:  # no hotwords option here: the words lead the prompt, carried to every window
+            prompt = f"{hotwords}。{prompt or ''}"
 
         result = whisper.transcribe(
             self.model,

