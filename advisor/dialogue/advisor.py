@@ -145,7 +145,7 @@ class Advisor:
 
         previous = self._previous_queries(session_id)
         assessment = safety.assess(question)
-        if assessment.crisis or assessment.asks_wrongdoing:
+        if assessment.crisis or assessment.asks_wrongdoing or assessment.injection:
             # No retrieval, no model: a fixed, reviewed reply, every time.
             answer.text = "\n\n".join(assessment.notices(language))
             yield from self._speak_whole(answer.text, language)
