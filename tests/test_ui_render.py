@@ -176,6 +176,8 @@ def test_sources_block_escapes_retrieved_text_and_links_only_http_references() -
     assert "&lt;img src=x onerror=alert(1)&gt;" in rendered
     assert '<a href="https://www.who.int/news/item/salt">' in rendered
     assert block["metadata"]["title"] == "📚 来源（2）"
+    assert "知识库：health · 相关度：0.500" in rendered, "Chinese punctuation in a Chinese page"
+    assert "出处：<a href=" in rendered
 
 
 def test_long_snippets_are_cut() -> None:

@@ -158,8 +158,8 @@ def sources_message(
         kb = plain(str(item.get("kb", "")), keep_lines=False)
         score = float(item.get("score") or 0.0)
         head = (
-            f"**\\[{int(item.get('n', 0))}\\] {title}** · {t(lang, 'source_kb')}: {kb}"
-            f" · {t(lang, 'source_score')}: {score:.3f}"
+            f"**\\[{int(item.get('n', 0))}\\] {title}** · {t(lang, 'source_kb', kb=kb)}"
+            f" · {t(lang, 'source_score', score=f'{score:.3f}')}"
         )
         lines = [head, f"> {plain(snippet(str(item.get('text', ''))), keep_lines=False)}"]
         reference = str(item.get("source") or "")
@@ -167,9 +167,10 @@ def sources_message(
             reference = ""  # where an upload was ingested from: a server path, of no use to the reader
         url = safe_url(reference)
         if url:
-            lines.append(f"{t(lang, 'source_ref')}: [{plain(snippet(url, 80), keep_lines=False)}]({url})")
+            link = f"[{plain(snippet(url, 80), keep_lines=False)}]({url})"
+            lines.append(t(lang, "source_ref", ref=link))
         elif reference:
-            lines.append(f"{t(lang, 'source_ref')}: {plain(snippet(reference, 120), keep_lines=False)}")
+            lines.append(t(lang, "source_ref", ref=plain(snippet(reference, 120), keep_lines=False)))
         blocks.append("\n\n".join(lines))
     title = t(lang, "sources_title", n=len(items))
     if advisor_name:

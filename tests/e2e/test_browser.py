@@ -49,7 +49,7 @@ def test_chinese_question_streams_an_answer_with_sources(web: Server, open_page:
     block = page.open_sources()
     expect(block).to_contain_text("来源（1）")
     expect(block).to_contain_text("星河小区停车规定")
-    expect(block).to_contain_text("知识库: notes")
+    expect(block).to_contain_text("知识库：notes")
     page.shot("answer")
 
 
