@@ -525,6 +525,8 @@ def normalize_zh(text: str) -> str:
     )
     for unit, name in _ZH_BARE_UNITS:
         text = re.sub(rf"(?<![A-Za-z]){unit}(?![A-Za-z])", name, text)
+    # "毫米汞柱（mmHg）" now says the same word twice: say it once.
+    text = re.sub(rf"([{HAN}]{{2,8}})\s*[（(]\1[)）]", r"\1", text)
     text = re.sub(r"(?<=\d)\s*[*×]\s*(?=\d)", "乘", text)
     text = re.sub(r"负?\d+(?:\.\d+)?", lambda m: _zh_signed(m.group()), text)
     text = text.replace("负负", "负")
