@@ -143,13 +143,21 @@ class KnowledgeLibrary:
         Raises DocumentError for a document that cannot be read; the catalog is then untouched.
         """
         sha256 = hashlib.sha256(data).hexdigest()
+        blob = self.blob_path(sha256, suffix)
+        fresh = not blob.exists()
         self.keep_blob(data, sha256, suffix)
-        loaded = load_document(self.blob_path(sha256, suffix), self.settings.retrieval.max_file_bytes)
-        chunks = self._chunk(key, loaded)
-        if not chunks:
-            from advisor.knowledge.loaders import DocumentError
+        try:
+            loaded = load_document(blob, self.settings.retrieval.max_file_bytes)
+            chunks = self._chunk(key, loaded)
+            if not chunks:
+                from advisor.knowledge.loaders import DocumentError
 
-            raise DocumentError("the document contains no text to index")
+                raise DocumentError("the document contains no text to index")
+        except BaseException:
+            # A file that cannot be indexed leaves no stored copy behind (unless a document uses it).
+            if fresh and blob.name not in self.catalog.referenced_blobs():
+                blob.unlink(missing_ok=True)
+            raise
         record = DocumentRecord(
             kb=kb,
             key=key,
@@ -161,7 +169,7 @@ class KnowledgeLibrary:
             domain=loaded.metadata.get("domain", domain),
             meta={**loaded.metadata, "chunker": self.chunker_signature()},
             chunks=len(chunks),
-            updated=os.path.getmtime(self.blob_path(sha256, suffix)),
+            updated=os.path.getmtime(blob),
         )
         self.catalog.replace_document(record, chunks, [" ".join(tokenize(c.indexed_text)) for c in chunks])
         return len(chunks)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -27,6 +29,7 @@ MAX_PDF_PAGES = 2_000
 MAX_PDF_OCR_PAGES = 300  # about 1-2 s a page on two cores
 MAX_DOCX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 200  # compressed-to-unpacked ratio above this is treated as a zip bomb
+MAX_PDF_STREAM_BYTES = 64 * 1024 * 1024  # one page's inflated content or image; a 600 dpi A4 scan is ~100 MB
 
 
 class DocumentError(Exception):
@@ -80,6 +83,13 @@ def _first_heading(text: str) -> str:
 
 
 def decode_text(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark, as Notepad saves it
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                "the text says it is UTF-16 but is not; save it as UTF-8 and try again"
+            ) from exc
     if b"\x00" in data[:8192]:
         raise DocumentError("this looks like a binary file, not text")
     try:
@@ -159,6 +169,7 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict[str, str]]:
             raise DocumentError("the PDF is encrypted with a password; remove the password and try again")
     if len(reader.pages) > MAX_PDF_PAGES:
         raise DocumentError(f"the PDF has {len(reader.pages)} pages, over the limit of {MAX_PDF_PAGES}")
+    _check_pdf_streams(reader)
     pages, total = [], 0
     for page in reader.pages:
         text = page.extract_text() or ""
@@ -183,6 +194,50 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict[str, str]]:
     if reader.metadata and reader.metadata.title:
         title = str(reader.metadata.title)
     return "\n\n".join(pages), title, {}
+
+
+def _check_pdf_streams(reader: Any) -> None:
+    """Refuse a compression bomb before any page is parsed or rendered: a page whose content streams or
+    XObjects inflate past MAX_PDF_STREAM_BYTES. Inflating stops at the limit, so this is cheap."""
+    for number, page in enumerate(reader.pages, 1):
+        streams = []
+        contents = page.get("/Contents")
+        if contents is not None:
+            contents = contents.get_object()
+            streams += list(contents) if isinstance(contents, list) else [contents]
+        resources = page.get("/Resources")
+        xobjects = resources.get_object().get("/XObject") if resources is not None else None
+        if xobjects is not None:
+            streams += list(xobjects.get_object().values())
+        total = 0
+        for ref in streams:
+            stream = ref.get_object()
+            total += _inflated_size(stream, MAX_PDF_STREAM_BYTES - total)
+            if total > MAX_PDF_STREAM_BYTES:
+                raise DocumentError(
+                    f"page {number} of the PDF unpacks to over {MAX_PDF_STREAM_BYTES >> 20} MB; "
+                    "it looks like a compression bomb"
+                )
+
+
+def _inflated_size(stream: Any, limit: int) -> int:
+    """How many bytes a stream inflates to, counting no further than just past `limit`."""
+    raw = getattr(stream, "_data", b"") or b""
+    filters = stream.get("/Filter") if hasattr(stream, "get") else None
+    first = filters[0] if isinstance(filters, list) and filters else filters
+    if str(first) not in ("/FlateDecode", "/Fl"):
+        return len(raw)  # other filters are bounded by pypdf's own output limits
+    inflater = zlib.decompressobj()
+    size, pending = 0, raw
+    try:
+        while pending and size <= limit:
+            size += len(inflater.decompress(pending, 1 << 20))
+            pending = inflater.unconsumed_tail
+        if size <= limit:
+            size += len(inflater.flush())
+    except zlib.error:
+        pass  # a damaged stream: pypdf reports it when the page is read
+    return size
 
 
 def check_zip(data: bytes, max_unpacked: int = MAX_DOCX_UNPACKED_BYTES) -> zipfile.ZipFile:
