@@ -277,7 +277,13 @@ def build_page(views: Views, lang: str, speech_ok: bool, owner_secret: str) -> P
                         interactive=False,
                         max_height=420,
                         wrap=True,
-                        column_widths=["34%", "36%", "9%", "12%", "9%"],
+                        column_widths=[
+                            "30%",
+                            "34%",
+                            "12%",
+                            "12%",
+                            "12%",
+                        ],  # room for "Language" and "Chunks" unbroken
                         elem_id="kb-docs",
                     )
                 with gr.Column(scale=2):

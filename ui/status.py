@@ -93,5 +93,5 @@ def status_markdown(advisor: Advisor, modalities: Modalities, lang: str) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     n, docs, chunks = kb_summary(advisor)
     lines.append("")
-    lines.append(f"**{t(lang, 'comp_kbs')}**: {t(lang, 'kbs_summary', n=n, docs=docs, chunks=chunks)}")
+    lines.append(t(lang, "kbs_summary", n=n, docs=docs, chunks=chunks))
     return "\n".join(lines)
