@@ -14,9 +14,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import gradio as gr
 from gradio.utils import get_cache_folder, get_upload_folder
+from starlette.middleware import Middleware
 
 from advisor.config import REPO_ROOT, Settings, get_settings
 from advisor.dialogue.advisor import Advisor
@@ -155,6 +157,52 @@ def blocked_paths(settings: Settings) -> list[str]:
     return [path for root in (settings.data_dir.resolve(), REPO_ROOT.resolve()) for path in block(root)]
 
 
+class SameOriginOnly:
+    """Refuses (403) any request whose Origin header names another site than the one it is sent to.
+
+    Gradio itself only withholds the CORS headers from a foreign origin, which still lets another site's
+    page post a form (an upload, a queued call) that runs here. A browser sends Origin with every such
+    request; gradio_client and curl send none and are let through. Behind a reverse proxy, pass the
+    original Host header on.
+    """
+
+    LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            origin = headers.get("origin")
+            if origin is not None and not self.allowed(origin, headers.get("host", "")):
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 403,
+                        "headers": [(b"content-type", b"text/plain")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b"foreign origin refused"})
+                return
+        await self.app(scope, receive, send)
+
+    @classmethod
+    def allowed(cls, origin: str, host: str) -> bool:
+        parsed = urlsplit(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            return False  # "null" (a sandboxed frame, a file:// page) and anything odd
+        if parsed.netloc.lower() == host.lower():
+            return True
+        # localhost and 127.0.0.1 name the same server, on the same port only: another local app is foreign.
+        served = urlsplit(f"//{host}")
+        same_port = (parsed.port or {"http": 80, "https": 443}[parsed.scheme]) == (served.port or 80)
+        return same_port and served.hostname in cls.LOOPBACK and parsed.hostname in cls.LOOPBACK
+
+
 def max_upload_bytes(settings: Settings) -> int:
     return max(settings.retrieval.max_file_bytes, settings.asr.max_bytes, settings.vision.max_bytes)
 
@@ -176,6 +224,7 @@ def launch(app: gr.Blocks, settings: Settings, **overrides: Any) -> Any:
         "ssr_mode": False,
         "mcp_server": False,
         "pwa": False,
+        "app_kwargs": {"middleware": [Middleware(SameOriginOnly)]},
         "theme": theme(),
         "css": CSS,
         "js": page_js(),

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from advisor.dialogue.safety import defang
+
 LANGUAGES = ("zh", "en")
 
 
@@ -68,13 +70,14 @@ def build_messages(
     """System rules first (unchanged between questions, so llama.cpp reuses its cached prefix),
     then the recent history, then this turn's sources and question."""
     system = book.text(language, "system", name=persona.name, persona=persona.persona, policy=persona.policy)
+    # Passages and image text are data: a sentence in them that instructs the model is blanked out.
     blocks = "\n\n".join(
-        book.text(language, "source", n=str(n), title=title, text=text) for n, title, text in sources
+        book.text(language, "source", n=str(n), title=title, text=defang(text)) for n, title, text in sources
     )
     messages: list[BaseMessage] = [SystemMessage(system.strip())]
     for role, content in history:
         messages.append(HumanMessage(content) if role == "user" else AIMessage(content))
     if image_text:
-        blocks = book.text(language, "image", text=image_text) + "\n\n" + blocks
+        blocks = book.text(language, "image", text=defang(image_text)) + "\n\n" + blocks
     messages.append(HumanMessage(book.text(language, "user", sources=blocks, question=question)))
     return messages

@@ -572,6 +572,26 @@ def _matches(text: str) -> dict[str, list[str]]:
     return found
 
 
+_PIECES = re.compile(r"(?<=[.!?。！？;；\n])")
+REMOVED = "[…]"
+
+
+def defang(text: str) -> str:
+    """`text` with every sentence that reads as an instruction to the model (the injection patterns)
+    replaced by [...]: for passages and image text the model is given as data. Other sentences stay as
+    written."""
+    return "".join(REMOVED if _injected(piece) else piece for piece in _PIECES.split(text))
+
+
+def _injected(piece: str) -> bool:
+    if not piece.strip():
+        return False
+    plain = normalize(piece)
+    spaced = _suppress(_CJK_LATIN.sub(" ", plain))
+    en, zh = _COMPILED["injection"]
+    return any(p.search(spaced) for p in en) or any(p.search(_suppress(plain)) for p in zh)
+
+
 def assess(text: str) -> SafetyAssessment:
     """Screen one user message; every flag is False for an empty or harmless one."""
     return SafetyAssessment(**{flag: bool(hits) for flag, hits in _matches(text).items()})
