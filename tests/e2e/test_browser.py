@@ -33,6 +33,15 @@ pytestmark = pytest.mark.slow
 OpenPage = Callable[..., ChatPage]
 
 
+# Notes whether a progress bar (Gradio's, fed by the handler's gr.Progress) was ever drawn.
+WATCH_PROGRESS = """() => {
+  window.__progress = false;
+  new MutationObserver(() => {
+    if (document.querySelector('.progress-bar, .progress-level-inner')) window.__progress = true;
+  }).observe(document.body, {subtree: true, childList: true, attributes: true});
+}"""
+
+
 def streamed(page: ChatPage, beginning: str, ending: str) -> bool:
     """Whether the chat ever showed the answer's beginning without its ending yet."""
     return any(beginning in text and ending not in text for text in page.seen_texts())
@@ -82,8 +91,10 @@ def test_upload_a_document_to_a_new_knowledge_base_and_ask_about_it(
     broken.write_bytes(b"%PDF-1.7 this is not really a PDF")
     page.page.locator("#kb-files input[type=file]").set_input_files([str(document), str(broken)])
     expect(page.page.locator("#kb-files tbody tr")).to_have_count(2)
+    page.page.evaluate(WATCH_PROGRESS)
     page.page.locator("#kb-upload").click()
     expect(page.page.locator("#kb-note")).to_contain_text("新增 1 个文档")
+    assert page.page.evaluate("() => window.__progress"), "a progress bar showed while the files went in"
     expect(page.page.locator("#kb-note")).to_contain_text("未能添加 scan.pdf")
     expect(page.page.locator("#kb-docs")).to_contain_text("mushroom-tea.md")
     expect(page.page.locator("#kb-stats")).to_contain_text("1 个文档")
