@@ -274,6 +274,13 @@ class ChatEvents:
             [p.conversations, p.chatbot, p.rename_box, p.chat_note],
             api_name="new_conversation",
         )
+        # The chat's own clear (trash) button starts a new conversation too; the old one stays in the list.
+        p.chatbot.clear(
+            self.new_conversation,
+            [p.lang, p.owner],
+            [p.conversations, p.chatbot, p.rename_box, p.chat_note],
+            api_visibility="private",
+        )
         p.rename_btn.click(
             self.rename,
             [p.conversations, p.rename_box, p.lang, p.owner],

@@ -239,6 +239,16 @@ def test_conversations_new_rename_switch_delete(web: Server, open_page: OpenPage
     page.wait_idle()
     page.page.locator("#new-chat").click()
     expect(page.page.locator("#chatbot .message")).to_have_count(0)
+    expect(page.page.locator("#conversations input:checked")).to_have_count(0)
+    page.ask("What does a Riverside Library card cost?")
+    page.wait_for_chat("12 dollars")
+    page.wait_idle()
+    expect(page.page.locator("#conversations label")).to_have_count(2)
+    # The chat's clear button starts a new conversation as well, keeping the one it cleared.
+    page.page.locator("#chatbot").get_by_label("Clear").click()
+    expect(page.page.locator("#chatbot .message")).to_have_count(0)
+    expect(page.page.locator("#conversations input:checked")).to_have_count(0)
+    expect(page.page.locator("#conversations label")).to_have_count(2)
     conversation = page.page.locator("#conversations label").filter(
         has_text="How many books can members borrow"
     )
