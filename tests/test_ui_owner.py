@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from advisor.config import REPO_ROOT
 from advisor.dialogue.history import LOCAL_OWNER, ConversationStore
 
@@ -83,3 +85,31 @@ def test_a_database_from_before_owners_is_migrated(tmp_path: Path) -> None:
     again = ConversationStore(path)  # a second open finds the column and leaves it
     assert [s.id for s in again.sessions("user:ada")] == [new]
     assert [s.id for s in again.sessions()] == ["old"]
+
+
+def test_the_cli_lists_its_own_conversations_or_everyones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+    from advisor.config import get_settings
+
+    monkeypatch.setenv("ADVISOR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ADVISOR_CONFIG_FILE", str(tmp_path / "no-config.toml"))
+    get_settings.cache_clear()
+    try:
+        store = ConversationStore(tmp_path / "conversations.sqlite3")
+        local = store.create("in the terminal")
+        web = store.create("in a browser", owner=f"browser:{new_token()}")
+        runner = CliRunner()
+        own = json.loads(runner.invoke(app, ["sessions", "--json"]).stdout)
+        every = json.loads(runner.invoke(app, ["sessions", "--json", "--all"]).stdout)
+        assert [row["id"] for row in own] == [local]
+        assert {row["id"] for row in every} == {local, web}
+        assert runner.invoke(app, ["sessions", "--rename", web, "renamed"]).exit_code == 0
+        assert store.get(web).title == "renamed", "the local CLI may manage any conversation"
+    finally:
+        get_settings.cache_clear()
