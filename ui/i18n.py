@@ -69,7 +69,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_too_many": "一次只能上传一张图片和一段录音。",
         "err_audio": "没能识别这段录音：{reason}",
         "err_asr_off": "语音识别暂时不可用（{reason}）。请直接输入问题。",
-        "err_vision": "没能读取图片：{reason}",
         "err_vision_off": "图片识别暂时不可用（{reason}）。请把图片上的文字输入进来。",
         "err_tts": "语音朗读中断了：{reason}",
         "err_internal": "出了点问题，这次没能完成回答。请再试一次；如果一直这样，请查看「状态」页。",
@@ -191,7 +190,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_too_many": "Attach at most one image and one recording at a time.",
         "err_audio": "The recording could not be understood: {reason}",
         "err_asr_off": "Speech recognition is unavailable ({reason}). Please type your question.",
-        "err_vision": "The image could not be read: {reason}",
         "err_vision_off": "Image reading is unavailable ({reason}). Please type the text from the image.",
         "err_tts": "Speaking the reply stopped: {reason}",
         "err_internal": "Something went wrong and this answer could not be finished. Please try again; if it "

@@ -355,6 +355,7 @@ def test_the_real_default_model_answers_in_the_browser(real_web: Server, open_pa
     page.wait_idle()
     answer = page.bot_text()
     assert "12" in answer, answer  # from the model, or quoted from the source if the guard stepped in
+    assert streamed_in_pieces(page, last_answer(page)), page.seen_texts()
     expect(page.open_sources()).to_contain_text("Riverside Library card rules")
     page.shot("answer")
     page.tab("Status")
