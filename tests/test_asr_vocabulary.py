@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+import pytest
 
 from advisor.asr import DecodedAudio
 from advisor.asr.pipeline import Engine, Segment, WhisperTranscriber
@@ -86,3 +87,15 @@ def test_only_chinese_decoding_gets_the_vocabulary(tmp_path: Path) -> None:
     off = _RecordingTranscriber(ASRSettings(hotwords=""), tmp_path, knowledge_dir=asr.knowledge_dir)
     off.transcribe(speech, "zh")
     assert _RecordingEngine.calls[-1][2] is None
+
+
+@pytest.mark.slow
+def test_the_vocabulary_helps_the_real_model(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The synthesised question "买重疾险之前需要注意哪些问题？": without hints Whisper base wrote 重集显."""
+    from advisor.asr import create_asr
+
+    clip = next(c for c in chinese_clips() if "重疾险" in c.text)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("asr-vocabulary"))
+    assert settings.asr.hotwords == "auto"
+    result = create_asr(settings).transcribe(clip.path)
+    assert result.language == "zh" and "重疾险" in result.text, result.text
