@@ -102,11 +102,7 @@ class WhisperTranscriber:
         """Domain vocabulary for Chinese (advisor/asr/vocabulary.py); English needs none."""
         if language != "zh":
             return None
-        return hotwords(
-            getattr(self.settings, "hotwords", ""),
-            self.knowledge_dir,
-            getattr(self.settings, "hotword_limit", 40),
-        )
+        return hotwords(self.settings.hotwords, self.knowledge_dir, self.settings.hotword_limit)
 
     # -- what a backend provides -----------------------------------------------------------------
     def engine_key(self) -> tuple[object, ...]:
