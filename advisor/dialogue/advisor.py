@@ -47,6 +47,7 @@ class _Answer:
     citations: list[int] = field(default_factory=list)
     fallback: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
 
 
 class Advisor:
@@ -92,7 +93,13 @@ class Advisor:
         self.library.embedder.embed_query("warm up")
         self.library.bm25.search("warm up", 1)
         with contextlib.suppress(LLMUnavailable):
-            self.llm()
+            model = self.llm()
+            prefill = getattr(model, "prefill", None)
+            if callable(prefill):
+                # Read the shared start of the answer prompt now, so the first question reuses it.
+                language = "en" if self.settings.ui.language.startswith("en") else "zh"
+                persona = self.prompts.persona("general", language)
+                prefill(build_messages(self.prompts, persona, language, "", [], [])[:1])
 
     # -- one turn --------------------------------------------------------------------------------------
     def turn(
@@ -108,14 +115,14 @@ class Advisor:
         """One turn. `audio` is a spoken question (file path or bytes) for the ASR stage; `image` an
         uploaded picture (path or bytes) for the vision stage."""
         started = time.perf_counter()
+        answer = _Answer()
         if audio is not None:
-            heard = yield from self._transcribe(audio, language_hint, started)
+            heard = yield from self._transcribe(audio, language_hint, started, answer)
             if heard is None:
                 return
             question = f"{heard} {question}".strip()
         question = clean_text(question).strip()
         language = detect_language(question) if question else (language_hint or "zh")
-        answer = _Answer()
         image_text = ""
         if image is not None:
             read = yield from self._read_image(image, question, language, answer)
@@ -258,7 +265,11 @@ class Advisor:
             try:
                 for piece in stream:
                     if not streamed:
-                        answer.timings["first_token_ms"] = (time.perf_counter() - t) * 1000
+                        now = time.perf_counter()
+                        answer.timings["first_token_ms"] = (now - t) * 1000
+                        answer.timings["first_token_at_ms"] = (
+                            now - answer.started
+                        ) * 1000  # since the turn began
                     streamed += piece
                     yield TextDelta(piece)
                     for sentence in splitter.feed(piece):
@@ -325,13 +336,20 @@ class Advisor:
             return self._asr
 
     def _transcribe(
-        self, audio: Path | bytes, language_hint: str, started: float
+        self, audio: Path | bytes, language_hint: str, started: float, answer: _Answer
     ) -> Generator[Event, None, str | None]:
         """The spoken question as a Transcript event; None when the turn ends here with a clear message."""
         from advisor.asr import ASRError
 
         try:
-            transcript = self.asr().transcribe(audio)
+            heard = self.asr().transcribe_timed(audio)
+            transcript = heard.transcript
+            # Stage timings of the voice turn: decoding and voice detection, then recognition.
+            stages = heard.timings_ms
+            answer.timings["audio_decode_ms"] = stages.get("decode", 0.0) + stages.get("vad", 0.0)
+            answer.timings["asr_ms"] = (
+                stages.get("detect", 0.0) + stages.get("asr", 0.0) + stages.get("text", 0.0)
+            )
         except ASRError as exc:
             language = language_hint or "en"
             message = exc.message_zh if language == "zh" else exc.message_en

@@ -66,6 +66,14 @@ class LlamaCppChatModel(BaseChatModel):
     def count_tokens(self, text: str) -> int:
         return len(self.load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
+    def prefill(self, messages: list[BaseMessage]) -> None:
+        """Evaluate the prompt of `messages` (e.g. the system prompt) without generating, so a later
+        prompt that starts the same way reuses the cached state instead of reading it again."""
+        llama = self.load()
+        payload = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        with self._lock:
+            llama.create_chat_completion(messages=payload, max_tokens=1, temperature=0.0)
+
     def _stream(
         self,
         messages: list[BaseMessage],
