@@ -232,6 +232,33 @@ def test_stop_ends_text_and_speech(web: Server, open_page: OpenPage) -> None:
     page.shot("stopped")
 
 
+def test_speech_switched_off_mid_answer_falls_silent_while_the_text_goes_on(
+    web: Server, open_page: OpenPage
+) -> None:
+    if not web.modalities.available("tts"):
+        pytest.skip("speech synthesis is not installed here")
+    page = open_page(web, "en-US").open()
+    toggle = page.page.locator("#speech input[type=checkbox]")
+    toggle.check()
+    page.ask("Tell me slowly: how much does a Riverside Library card cost?")
+    page.page.wait_for_function(
+        "() => { const a = document.querySelector('#reply-audio audio'); return a && a.currentTime > 0; }"
+    )
+    toggle.uncheck()
+    silent = "() => [...document.querySelectorAll('audio')].every((a) => a.paused)"
+    page.page.wait_for_function(silent)
+    said = len(page.bot_text())
+    page.page.wait_for_function(
+        "(n) => { const bot = [...document.querySelectorAll('#chatbot .message.bot')];"
+        " return bot.map((m) => m.innerText).join('\\n').length > n + 80; }",
+        arg=said,
+    )
+    assert page.page.evaluate(silent), "no new speech once it is switched off (autoplay would resume it)"
+    page.question.locator(".stop-button").click()
+    page.wait_idle()
+    page.shot("silent")
+
+
 def test_conversations_new_rename_switch_delete(web: Server, open_page: OpenPage) -> None:
     page = open_page(web, "en-US").open()
     page.ask("How many books can members borrow?")
