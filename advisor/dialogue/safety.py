@@ -123,6 +123,7 @@ _URGENT_EN = [
     r"\bseizure (that )?(won't stop|will not stop|for (more than )?\d+ minutes|lasting)\b",  # prolonged seizure
     r"\bworst headache of my life\b",  # thunderclap headache
     r"\bhit (my|his|her|their) head\b<<GAP>>{0,40}\b(vomit\w*|confus\w*|passed out|unconscious|won't wake)",  # head injury with red flags
+    r"\bswallowed (a |an |some |the )?(coin|battery|button battery|magnets?|bleach|poison|pills|medicine|detergent|pods?)\b",  # "my child swallowed a coin"
 ]
 _URGENT_ZH = [
     r"胸(口|部)?(痛|疼|闷|压迫|压榨)<<GAP>>{0,20}(出汗|冒汗|大汗|冷汗|左臂|左肩|胳膊|手臂|肩膀|下巴|下颌|喘不上气|喘不过气|呼吸困难|恶心|头晕)",  # chest pain plus a heart-attack sign
@@ -169,6 +170,14 @@ _DIAGNOSIS_EN = [
     r"\b(i think|i'm afraid|i am afraid|i'm worried|i am worried|worried|scared|afraid|i fear|i suspect) (that )?(i|he|she|my \w+) (have|has|might have|may have|could have|got|caught)\s+([a-z'-]+\s+){0,2}<<DISEASE_EN>>\b",  # "I'm afraid I have cancer"
     r"\bwhat do(es)? (my|these|his|her|the) ((test|lab|blood|urine|x-ray|scan|mri|ct|biopsy|pathology) ){0,2}(results?|numbers|levels|report|scan|x-ray)\b<<GAP>>{0,30}\bmean\b",  # interpreting my results
     r"\b(does|do) (this|these|my) (\w+ )?(rash|lump|mole|spot|pain|symptoms?|bump|swelling|discharge) (look|sound|seem) (like|serious|normal|cancerous|infected)\b",  # "does this rash look like..."
+    r"\b(can|could) you (confirm|tell me|say|determine|check) (if|whether) (i|he|she|my \w+) (am|is|'m|have|has|am having|might have)\b",  # "can you confirm if I have anxiety disorder"
+    r"\b(could|might|may|can|does) (this|it|that) (mean|be a sign that|indicate) (that )?(i|he|she|my \w+) (have|has|am|is)\b",  # "could this mean I have schizophrenia"
+    r"\b(could|might|can|do|may) i (have|be) ([a-z'-]+\s+){0,2}(paranoi\w*|psychotic|hallucinating|bipolar|schizophreni\w*|[a-z]+ disorder|[a-z]+ cancer|[a-z]+itis|aneurysm|hypothyroidism|hyperthyroidism|covid(-19)?)\b",  # "could I have paranoia", "can I have ovarian cancer"
+    r"\bhave i (developed|got|caught|contracted)\b|\b(am i|is (he|she|my \w+)) (hallucinating|psychotic|paranoid)\b",  # "have I developed diabetes", "am I hallucinating"
+    r"\b(can|could) (this|it) be (\w+ )?(delirium|dementia|[a-z]+ disorder|cancer|[a-z]+itis)\b|\bcould (it|this) be (related to|caused by|a sign of)\b",  # "can this be delirium or dementia"
+    r"\binterpret my (\w+ ){0,3}(results?|report|scan|x-ray|numbers)\b",  # "interpret my blood test results"
+    r"\bdo (i|you think i) need (an? )?(x-ray|mri|ct scan|scan|surgery|stitches|antibiotics)\b",  # "do I need an X-ray?"
+    r"\b(treat|cure) (my|his|her)\b|\btreatment (plan|approach|program) for (my|me|him|her)\b|\bprovide (\w+ ){0,3}(treatment|therapy)\b|\b(self-)?therapy (session|program)\b|\breplace my (doctor|therapist|psychiatrist|psychologist|gp)\b|\btreat (it|this|them) at home\b",  # treatment instead of a doctor
 ]
 _DISEASE_ZH = (
     r"(病|癌|瘤|肿瘤|恶性|良性|糖尿病|高血压|心脏病|冠心病|抑郁|焦虑症|甲亢|甲减|肝炎|乙肝|艾滋|hiv|新冠|流感|肺炎|结核|"
@@ -206,6 +215,10 @@ _DOSE_EN = [
     r"\b(can|should|may|is it (ok|okay|safe) to)( i)? (take|give|double|increase|use)\b<<GAP>>{0,30}\b\d+(\.\d+)?\s*(mg|milligrams?|ml|mcg|pills?|tablets?|capsules?|units)\b",  # "can I take 800 mg"
     r"\bhow often (should|can|do|may) (i|he|she|you|we|they|my \w+) (take|give|use|inject)\b<<GAP>>{0,30}\b<<MED_EN>>\b",  # "how often should I take ibuprofen"
     r"\b(double|skip|increase|decrease|up|lower|stop) (my|the|his|her) (dose|dosage|medication|meds|insulin|pills?)\b",  # "should I double my dose"
+    r"\b(prescribe|recommend|suggest) (me )?(some |any |a )?([\w-]+ )?(drugs?|medications?|medicines?|meds|pills|anti-?depressants?|anti-?psychotics?|antibiotics?|sleeping pills)\b",  # "can you prescribe me antipsychotic drugs"
+    r"\b(should|can|may) i (stop|quit|change|switch|come off|start|skip|reduce|increase) (taking )?(my |the |these |this )?([\w-]+ ){0,2}(medications?|medicines?|meds|dosage|dose|pills|drugs|them|treatment)\b",  # "should I stop my prescribed medication"
+    r"\bneed to start (taking )?(medication|meds|medicine|pills)\b|\bcan i take [\w-]+ instead\b",  # "do I need to start medication", "can I take amoxicillin instead"
+    r"\bi should (stop|quit|change|switch|come off|start|skip|reduce|increase) (taking )?(my |the |these |this )?([\w-]+ ){0,2}(medications?|medicines?|meds|dosage|dose|pills|drugs)\b",  # "tell me if I should stop my medication"
 ]
 _MED_ZH = (
     r"(药(?![费店价房企厂商监师学])|片剂|胶囊|颗粒|冲剂|口服液|糖浆|滴剂|混悬液|布洛芬|对乙酰氨基酚|扑热息痛|泰诺|美林|"
@@ -238,6 +251,9 @@ _TRADE_EN = [
     r"\b(go|going|went|put everything|put all my (money|savings)) all[- ]in\b|\ball[- ]in on\b",  # all in
     r"\b(stock tips?|stock picks?|hot stocks?|price target|which ticker)\b",  # asking for picks
     r"\bshould i (buy|sell)\b<<GAP>>{0,20}\$[a-z]{1,5}\b",  # cashtag: "should I buy $TSLA"
+    r"\bhow should i (invest|allocate|put) (it|this|my|the|\$|\d)",  # "how should I invest it"
+    r"\bshould i (invest|put|transfer|move|withdraw|cash out|sell|buy|convert) (all|most|half|everything|my)\b",  # "should I withdraw all my money"
+    r"\bshould i (take out a loan|follow (his|her|their|this) advice)\b|\bis this (a )?sound advice\b|\bgood time (for me )?to (buy|sell|invest)\b",  # "should I follow his advice"
 ]
 _SEC_ZH = (
     r"(股票|股|基金|etf|比特币|以太坊|虚拟币|数字货币|加密货币|币|黄金|期货|期权|债券|可转债|理财产品|理财|指数|大盘|仓位|"
@@ -257,6 +273,7 @@ _TRADE_ZH = [
     r"(现在|目前|此时|这个时候|今天|这时)(是|是不是|算不算)?(买入?|入场|进场|抄底|卖出?|出场|上车|建仓|加仓)<<ZGAP>>{0,8}?的?(好|最佳|合适)(时机|时候|机会)",  # "现在是买入的好时机吗"
     r"(什么时候|何时|几时)(买入?|卖出?|抛|入场|进场|抄底|上车|建仓|加仓|减仓|清仓)<<ZGAP>>{0,10}<<SEC_ZH>>",  # timing: "什么时候买黄金"
     r"<<SEC_ZH>><<ZGAP>>{0,10}(什么时候|何时|几时)(买入?|卖出?|抛|入场|进场|抄底|上车|建仓|加仓|减仓|清仓)",  # "黄金什么时候买"
+    r"(应该|应不应该|要不要|该不该|是否应该)(现在)?(把|将)<<ZGAP>>{0,8}(全部|都|全)?(卖|买|抛|清仓|转成|换成)",  # "我现在应该把股票全部卖掉吗"
 ]
 
 # ---------------------------------------------------------------------------------------------------------
@@ -353,7 +370,7 @@ _WRONG_ZH = [
     r"逃税|偷税|漏税|洗钱",  # tax evasion, laundering
     r"刷单|刷好评|虚假(评价|好评|宣传|交易|发票|材料|信息|病历)",  # fake reviews and orders
     r"假装(生病|受伤|被盗|丢失)|谎称|夸大(损失|伤情|病情|金额)|故意(制造|撞|纵火|烧)|制造(事故|车祸|假象)|碰瓷",  # staged losses
-    r"冒名|冒充|冒用|(借用|用)(别人|他人|朋友|亲戚)的?(医保卡|身份证|社保卡)",  # using another's identity
+    r"(?<!假)冒名|冒充|冒用|(借用|用)(别人|他人|朋友|亲戚)的?(医保卡|身份证|社保卡)",  # using another's identity
 ]
 _WRONGDOING_ZH = (
     [rf"<<ASK_ZH>>(?:(?!<<BENIGN_ZH>>){_ZGAP}){{0,10}}?(?:{p})" for p in _WRONG_ZH]
