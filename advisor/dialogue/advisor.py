@@ -306,14 +306,19 @@ class Advisor:
         if not failure:
             answer.citations = _citations(streamed, len(sources))
             if not answer.citations:
-                # Small models often forget the markers: cite the passages the sentences were taken from.
-                answer.citations = attribute(streamed, texts)
+                # Small models often forget the markers: cite the passages the sentences were taken from
+                # (the passages only: the image text is no source, and [n+1] would cite nothing).
+                answer.citations = attribute(streamed, texts[: len(sources)])
                 if answer.citations:
                     markers = " " + "".join(f"[{n}]" for n in answer.citations)
                     streamed = streamed.rstrip() + markers
                     yield TextDelta(markers)
             answer.grounded = bool(answer.citations)
-            return streamed.strip()
+            if answer.grounded or not image_text:
+                return streamed.strip()
+            # With a picture the small model tends to restate the picture and the question instead of
+            # the passages: an answer that draws on no passage is replaced by quotes of those that do.
+            failure = "the answer to the image cites no source"
         answer.fallback = failure
         quoted, used = extractive_answer(question, list(sources))
         other = {s.n for s in sources if detect_language(s.text) != language}
