@@ -195,6 +195,24 @@ def extra_sections() -> list[str]:
 
     if _load("asr"):
         lines += ["## Speech recognition", "", *asr_section(_load("asr")), ""]
+    from bench.turn_latency import report_section as turn_section
+
+    if result := _load("turn_latency"):
+        lines += [
+            "## A whole turn: text and voice, streamed against the naive cascade",
+            "",
+            *turn_section(result),
+        ]
+        lines += ["", _provenance(result), ""]
+    from bench.app import report_section as app_section
+
+    if result := _load("app"):
+        lines += [
+            "## The running app: cold start, memory, simultaneous conversations",
+            "",
+            *app_section(result),
+        ]
+        lines += ["", _provenance(result), ""]
     for name, title in (("tts", "Speech synthesis"),):
         result = _load(name)
         if not result:

@@ -22,6 +22,8 @@ BENCHMARKS = {
     "asr": ["bench.asr"],
     "tts": ["bench.tts"],
     "dialogue_cmrc": ["bench.dialogue_cmrc"],
+    "turn_latency": ["bench.turn_latency"],
+    "app": ["bench.app"],
 }
 
 
