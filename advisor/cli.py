@@ -30,9 +30,16 @@ errors = Console(stderr=True)
 
 
 def _library():
-    from advisor.knowledge.library import KnowledgeLibrary
+    from advisor.knowledge.library import KnowledgeLibrary, as_storage_error
 
-    return KnowledgeLibrary(get_settings())
+    settings = get_settings()
+    try:
+        return KnowledgeLibrary(settings)
+    except Exception as exc:
+        problem = as_storage_error(exc, settings.data_dir)  # a full or read-only data dir: say so plainly
+        if problem is None:
+            raise
+        raise _fail(str(problem), 3) from exc
 
 
 @contextmanager
@@ -81,8 +88,13 @@ def ingest(
 
     _check_kb_name(kb)
     library = _library()
-    with _progress(not as_json) as progress:
-        report = run_ingest(library, paths, kb, sync=sync, domain=domain, progress=progress)  # type: ignore[arg-type]
+    from advisor.knowledge.library import StorageError
+
+    try:
+        with _progress(not as_json) as progress:
+            report = run_ingest(library, paths, kb, sync=sync, domain=domain, progress=progress)  # type: ignore[arg-type]
+    except StorageError as exc:
+        raise _fail(str(exc), 3) from exc
     if as_json:
         console.print_json(json.dumps(report.__dict__, ensure_ascii=False))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -22,10 +23,18 @@ class SQLiteFile:
         db = getattr(self._local, "db", None)
         if db is None:
             # isolation_level=None: transactions are ours (BEGIN IMMEDIATE), not the driver's guesses.
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
+            try:
+                db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.OperationalError as exc:
+                # WAL needs to write beside the file even to read; say so instead of "unable to open".
+                if not os.access(self.path.parent, os.W_OK):
+                    raise sqlite3.OperationalError(
+                        f"readonly database: the folder {self.path.parent} cannot be written"
+                    ) from exc
+                raise
             self._local.db = db
         return db
 
@@ -38,4 +47,10 @@ class SQLiteFile:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
+        try:
+            db.execute("COMMIT")
+        except BaseException:
+            # A COMMIT that fails (disk full, read-only) leaves the transaction open: end it, keep nothing.
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise

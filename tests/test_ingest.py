@@ -1,12 +1,6 @@
 from __future__ import annotations
 
-import os
-import random
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -116,48 +110,3 @@ def test_querying_with_another_embedder_is_a_clear_error(settings: Settings, tmp
         other.store.query("kb", other.embedder.name, other.embedder.embed_query("x"), 3)
     other.rebuild("kb")
     assert other.check("kb").ok
-
-
-def _ingest_process(data_dir: Path, corpus: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_EMBEDDINGS__BACKEND": "hashing"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "advisor.cli", "ingest", str(corpus), "--kb", "kb", "--json"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def test_ingest_killed_at_random_points_ends_with_exactly_the_right_chunks(tmp_path: Path) -> None:
-    """SIGKILL an ingest again and again while documents change under it, then finish it once."""
-    kills = int(os.environ.get("ADVISOR_TEST_KILLS", "12"))
-    corpus = make_corpus(tmp_path / "corpus", count=40)
-    data = tmp_path / "data"
-    rng = random.Random(7)
-    killed = 0
-    for round_no in range(kills):
-        if round_no % 3 == 2:  # edit a file between crashes, so resumed runs also meet changed content
-            target = corpus / f"doc{rng.randrange(40)}.md"
-            target.write_text(target.read_text() + f"\n\nEdit {round_no}: keep receipts for returns.\n")
-        process = _ingest_process(data, corpus)
-        time.sleep(rng.uniform(0.2, 2.5))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            killed += 1
-        process.wait()
-    assert killed >= kills // 2, "the corpus ingests too fast for kills to land mid-way"
-    final = _ingest_process(data, corpus)
-    _, stderr = final.communicate(timeout=300)
-    assert final.returncode == 0, stderr.decode()
-
-    settings = Settings(data_dir=data)
-    settings.embeddings.backend = "hashing"
-    resumed = KnowledgeLibrary(settings, HashingEmbedder())
-    fresh_settings = Settings(data_dir=tmp_path / "fresh")
-    fresh_settings.embeddings.backend = "hashing"
-    fresh = KnowledgeLibrary(fresh_settings, HashingEmbedder())
-    ingest(fresh, [corpus], "kb")
-    assert resumed.catalog.chunk_ids("kb") == fresh.catalog.chunk_ids("kb")
-    report = resumed.check("kb")
-    assert report.ok, report
-    assert report.store_count == report.catalog_chunks == len(fresh.catalog.chunk_ids("kb"))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advisor.knowledge.library import KnowledgeLibrary, Progress, _no_progress
+from advisor.knowledge.library import KnowledgeLibrary, Progress, _no_progress, as_storage_error
 from advisor.knowledge.loaders import SUPPORTED_SUFFIXES, DocumentError
 
 
@@ -65,6 +65,18 @@ def ingest(
     domain: str = "",
     progress: Progress = _no_progress,
 ) -> IngestReport:
+    try:
+        return _ingest(library, paths, kb, sync, domain, progress)
+    except Exception as exc:
+        problem = as_storage_error(exc, library.settings.data_dir)
+        if problem is None:
+            raise
+        raise problem from exc
+
+
+def _ingest(
+    library: KnowledgeLibrary, paths: list[Path], kb: str, sync: bool, domain: str, progress: Progress
+) -> IngestReport:
     report = IngestReport(kb)
     found = list(discover(paths, report))
     if not found and kb not in library.names():
@@ -96,6 +108,8 @@ def ingest(
         except DocumentError as exc:
             report.failed[item.key] = str(exc)
         except OSError as exc:
+            if as_storage_error(exc, library.settings.data_dir):
+                raise  # the data dir is full or read-only: every later file would fail the same way
             report.failed[item.key] = f"cannot read the file ({exc.strerror or exc})"
     progress("reading", len(found), len(found))
     if sync:

@@ -6,6 +6,7 @@ whenever it disagrees (`reconcile`), and from scratch on `rebuild`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -31,6 +32,48 @@ EMBED_BATCH = 32
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
+
+
+class StorageError(RuntimeError):
+    """The data dir cannot be written (disk full, read-only, a file-size limit): not a document's fault.
+    What was committed before stays whole; the same command, run again with room, finishes the job."""
+
+
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+_NO_ROOM_WORDS = (
+    "disk is full",
+    "no space left",
+    "readonly database",
+    "read-only file system",
+    "file too large",
+    "disk i/o error",  # what SQLite says when a write fails with EFBIG or EIO
+)
+
+
+def as_storage_error(exc: BaseException, data_dir: Path) -> StorageError | None:
+    """A StorageError with a plain message when `exc` means the data dir cannot be written, else None."""
+    text = str(exc).lower()
+    if isinstance(exc, OSError) and exc.errno in _NO_ROOM:
+        reason = os.strerror(exc.errno or 0).lower()
+    elif any(words in text for words in _NO_ROOM_WORDS):
+        reason = next(words for words in _NO_ROOM_WORDS if words in text)
+    elif _free_bytes(data_dir) < 1 << 20:
+        reason = "disk is full"  # Chroma words it as e.g. "Error in compaction"; the disk says why
+    else:
+        return None
+    if reason in ("readonly database", "read-only file system"):
+        reason = "it is read-only"
+    return StorageError(
+        f"cannot write to the data folder {data_dir} ({reason}); free some space or make it writable, then run "
+        "the same command again: what was saved before is kept"
+    )
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return 1 << 62  # cannot tell: do not blame the disk
 
 
 class UnknownKnowledgeBase(KeyError):
@@ -67,6 +110,8 @@ class KnowledgeLibrary:
         self.blob_dir = data / "sources"
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        self._verified: set[str] = set()  # knowledge bases whose index was checked in this process
+        self._heal_lock = threading.Lock()
 
     # -- the embedder is loaded on first use, once ------------------------------------------------
     @property
@@ -233,6 +278,51 @@ class KnowledgeLibrary:
             self.store.upsert(kb, name, [r[0] for r in batch], vectors, [r[2] for r in batch], metadatas)
         progress("embedding", len(rows), len(rows))
         return len(rows), len(extra)
+
+    # -- a broken index heals itself from the catalog -----------------------------------------------------
+    def ensure_index(self, kbs: Sequence[str]) -> list[str]:
+        """Before a knowledge base is first searched in this process, check its vector store against the
+        catalog (one count) and rebuild what is missing or unreadable; returns the names repaired.
+
+        BM25 heals on its own: a damaged or missing cache is rebuilt from the catalog when loaded.
+        """
+        repaired = []
+        for kb in kbs:
+            if kb in self._verified:
+                continue
+            with self._heal_lock:
+                if kb in self._verified:
+                    continue
+                name = self.embedder.name
+                try:
+                    healthy = self.store.count(kb, name) == self.catalog.kb_stats(kb)[1]
+                except EmbedderMismatch:
+                    raise
+                except Exception:
+                    healthy = False
+                if not healthy:
+                    self.repair(kb)
+                    repaired.append(kb)
+                self._verified.add(kb)
+        return repaired
+
+    def repair(self, kb: str) -> tuple[int, int]:
+        """Make a knowledge base's vector store whole again from the catalog and the embedding cache.
+
+        An embedded store that cannot be read is moved aside (every knowledge base in it is then rebuilt
+        on its first search); a Chroma server that fails raises StoreUnavailable.
+        """
+        try:
+            self.store.ids(kb, self.embedder.name)
+        except EmbedderMismatch:
+            raise
+        except Exception as exc:
+            problem = as_storage_error(exc, self.settings.data_dir)
+            if problem is not None:
+                raise problem from exc  # a full or read-only disk: moving the store aside would not help
+            self._reset_embedded_store()
+            self._verified.clear()
+        return self.reconcile(kb)
 
     def rebuild(self, kb: str, progress: Progress = _no_progress) -> int:
         """Rebuild a knowledge base from its stored source documents: re-chunk, re-embed, re-index."""

@@ -9,8 +9,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from advisor.config import RetrievalSettings
 from advisor.knowledge.library import KnowledgeLibrary
+from advisor.knowledge.store import EmbedderMismatch, StoreUnavailable
 from advisor.knowledge.text import detect_language
 
 Ranking = list[tuple[str, str]]  # (knowledge base, chunk id), best first
@@ -101,6 +104,7 @@ class HybridRetriever:
         names = self.library.names() if kbs is None else kbs
         for name in names:
             self.library.require(name)
+        self.library.ensure_index(names)
         started = time.perf_counter()
         per_language = self.candidates(query, max(settings.candidates, k), names, domains)
         fused = fuse_languages(per_language, detect_language(query), settings)[:k]
@@ -151,7 +155,7 @@ class HybridRetriever:
         name = self.library.embedder.name
         language_of = self.library.bm25.languages()
         for kb in kbs:
-            for cid, score in self.library.store.query(kb, name, vector, n * 3, where):
+            for cid, score in self._query(kb, name, vector, n * 3, where):
                 hits.append((score, language_of.get((kb, cid), ""), kb, cid))
         hits.sort(reverse=True)
         by_language: dict[str, tuple[Ranking, dict[tuple[str, str], float]]] = {}
@@ -162,6 +166,18 @@ class HybridRetriever:
                 similarity[(kb, cid)] = score
         timings.dense_ms = (time.perf_counter() - t) * 1000
         return by_language
+
+    def _query(
+        self, kb: str, embedder: str, vector: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> list[tuple[str, float]]:
+        """A vector search; a store that fails it (damaged files) is repaired from the catalog, then asked again."""
+        try:
+            return self.library.store.query(kb, embedder, vector, n, where)
+        except (EmbedderMismatch, StoreUnavailable):
+            raise
+        except Exception:
+            self.library.repair(kb)
+            return self.library.store.query(kb, embedder, vector, n, where)
 
 
 def fuse_languages(

@@ -166,7 +166,10 @@ class VectorStore:
         """Drop cached handles, e.g. after the store folder was moved aside or deleted."""
         with self._lock:
             self._collections.clear()
-            client, self._client = self._client, None
-        if client is not None and not self._settings.url:
-            # chromadb keeps one engine per folder per process; a new client would reuse the stale one.
-            client.clear_system_cache()
+            self._client = None
+        if not self._settings.url:
+            # chromadb keeps one engine per folder per process; a new client would reuse the stale one,
+            # including one left half-open by a folder that failed to open.
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
