@@ -4,6 +4,7 @@ turn retrieves an expected document. A scripted model stands in for the LLM (the
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_the_case_set_is_large_bilingual_and_names_shipped_documents() -> None:
 
 
 @pytest.fixture(scope="module")
-def advisor(shipped_data_dir, tmp_path_factory) -> Advisor:  # type: ignore[no-untyped-def]
+def advisor(shipped_data_dir: Path) -> Advisor:
     settings = Settings(data_dir=shipped_data_dir)
     return Advisor(
         settings,
@@ -64,3 +65,36 @@ def test_the_picture_is_read_and_an_expected_document_retrieved(advisor: Advisor
         return
     assert read_key_words(case, image_text), f"OCR read {image_text!r}"
     assert set(case.expected) & set(documents), f"retrieved {documents}"
+
+
+def _turn(advisor: Advisor, case: Case) -> tuple[list[int], TurnEnd]:
+    numbers: list[int] = []
+    end = None
+    for event in advisor.turn(case.question, image=image_bytes(case)):
+        if isinstance(event, Sources):
+            numbers = [s.n for s in event.items]
+        elif isinstance(event, TurnEnd):
+            end = event
+    assert end is not None
+    return numbers, end
+
+
+@pytest.mark.parametrize(
+    ("case_id", "reply"),
+    [
+        # What the small model did in the bench: restated the picture and the question, no marker.
+        ("zh-blood-pressure", "是的，这是我在家量的血压，这个数值算高血压。"),
+        # Copied the picture's text: attribution once cited it as source n+1, which is no source.
+        ("en-blood-pressure", "The reading says Systolic 142 mmHg, Diastolic 91 mmHg and Pulse 76 bpm."),
+    ],
+)
+def test_an_image_answer_that_cites_no_passage_is_replaced_by_cited_quotes(
+    shipped_data_dir: Path, case_id: str, reply: str
+) -> None:
+    case = next(c for c in CASES if c.id == case_id)
+    settings = Settings(data_dir=shipped_data_dir)
+    advisor = Advisor(settings, library=KnowledgeLibrary(settings), llm=ScriptedChatModel(replies=[reply]))
+    numbers, end = _turn(advisor, case)
+    assert end.fallback and end.grounded
+    assert end.citations and set(end.citations) <= set(numbers)
+    assert reply not in end.answer
