@@ -139,51 +139,43 @@ BREAKAGES = (
 
 
 @pytest.fixture(scope="module")
-def healthy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[list[str]]]]:
+def healthy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[list[str]], int]]:
     """A knowledge base big enough (over 1,000 chunks) for Chroma to keep an HNSW index on disk, and the
     answers a healthy index gives to a few queries."""
     base = tmp_path_factory.mktemp("healthy")
     corpus = make_corpus(base / "corpus", count=150, sentences=60)
     library = hashing_library(base / "data")
     ingest(library, [corpus], "kb")
-    _sizes.append(library.check("kb").catalog_chunks)
-    assert _sizes[-1] > 1000
+    chunks = library.check("kb").catalog_chunks
+    assert chunks > 1000
     queries = ["Document 7 sentence 12 saving", "第33篇文档 储蓄", "budgets document 101"]
     answers = [[r.id for r in HybridRetriever(library).retrieve(q, 5)] for q in queries]
     library.store.forget()
-    yield base / "data", answers
+    yield base / "data", answers, chunks
 
 
-@pytest.mark.parametrize("how", BREAKAGES)
 def test_a_broken_index_is_detected_and_rebuilt_from_the_catalog(
-    healthy: tuple[Path, list[list[str]]], tmp_path: Path, how: str
+    healthy: tuple[Path, list[list[str]], int], tmp_path: Path, reliability
 ) -> None:
-    source, answers = healthy
-    data = tmp_path / "data"
-    shutil.copytree(source, data)
-    _break(data, how)
-    library = hashing_library(data)  # as after a restart
-    retriever = HybridRetriever(library)
+    source, answers, chunks = healthy
     queries = ["Document 7 sentence 12 saving", "第33篇文档 储蓄", "budgets document 101"]
-    got = [[r.id for r in retriever.retrieve(q, 5)] for q in queries]
-    assert got == answers, how
-    assert any(r.similarity is not None for r in retriever.retrieve(queries[0], 5)), "dense search is back"
-    report = library.check("kb")
-    assert report.ok, (how, report)
-    library.store.forget()
-    _healed.append(how)
-
-
-_healed: list[str] = []
-_sizes: list[int] = []
-
-
-def test_broken_indexes_row(reliability) -> None:
-    """The row for the parametrised breakages above (run after them, in file order)."""
-    assert _healed == list(BREAKAGES), "run the whole file: the breakage cases come first"
+    for n, how in enumerate(BREAKAGES):
+        data = tmp_path / f"data-{n}"
+        shutil.copytree(source, data)
+        _break(data, how)
+        library = hashing_library(data)  # as after a restart
+        retriever = HybridRetriever(library)
+        got = [[r.id for r in retriever.retrieve(q, 5)] for q in queries]
+        assert got == answers, how
+        assert any(r.similarity is not None for r in retriever.retrieve(queries[0], 5)), (
+            f"{how}: no dense hits"
+        )
+        report = library.check("kb")
+        assert report.ok, (how, report)
+        library.store.forget()
     reliability(
         "Faults",
-        f"A broken index found at the first search after a restart ({_sizes[0]:,} chunks): "
+        f"A broken index found at the first search after a restart ({chunks:,} chunks): "
         + "; ".join(BREAKAGES),
         cases=len(BREAKAGES),
         result=(
