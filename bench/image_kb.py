@@ -153,11 +153,13 @@ def report_section() -> list[str]:
         f"{r['text_cases']} photographed documents with a question (Chinese and English: nutrition labels,"
         " a return notice, a warranty card, a lab report, a blood pressure printout, an insurance summary,"
         " a homework list, a wealth-product leaflet, a card statement, price tags, a trial notice, an exam"
-        f" notice) and {r['limits_cases']} photos without text, through the whole advisor with {r['model']}"
-        " (RapidOCR, hybrid retrieval over the shipped knowledge bases, the guard).",
+        f" notice) and {r['limits_cases']} photos without text, through the whole advisor: RapidOCR, hybrid"
+        f" retrieval over the shipped knowledge bases, {r['model']}, the guard. A case passes when a cited"
+        " number maps to an expected document.",
         "",
-        "| case | language | image text read | right source retrieved | right source cited | says what it read | grounded |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| case | language | image text read | right source retrieved | right source cited | answered by |"
+        " says what it read | grounded |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in r["rows"]:
         if "cites_right" not in row:
@@ -171,12 +173,15 @@ def report_section() -> list[str]:
                     _yes(row["image_read"]),
                     _yes(row["retrieved_right"]),
                     _yes(row["cites_right"]),
+                    "quotes (" + row["fallback"] + ")" if row["fallback"] else "the model",
                     _yes(row["says_what_it_read"]),
                     _yes(row["grounded"]),
                 ]
             )
             + " |"
         )
+    text_rows = [row for row in r["rows"] if "cites_right" in row]
+    by_model = sum(1 for row in text_rows if row["cites_right"] and not row["fallback"])
     lines += [
         "",
         f"Right source cited: **{r['cites_right_rate']}** (zh {r['by_language']['zh']['cites_right']}/"
@@ -184,7 +189,8 @@ def report_section() -> list[str]:
         f"{r['by_language']['en']['cases']}); only right sources cited {r['cites_only_right_rate']};"
         f" retrieved {r['retrieved_right_rate']}; image key words read {r['image_read_rate']}; reply says what"
         f" it read {r['says_what_it_read_rate']}; grounded {r['grounded_rate']}; answers replaced by quotes"
-        f" {r['fallback_rate']}. Photos without text answered with the honest limits statement:"
+        f" {r['fallback_rate']} ({by_model} of {len(text_rows)} cite the right source in the model's own words)."
+        f" Photos without text answered with the honest limits statement:"
         f" {r['honest_limits_rate']}.",
         "",
         f"Time per case p50 / p95 ms: OCR {_pp(t['vision_ms'])}, retrieval {_pp(t['retrieval_ms'])}, first"
