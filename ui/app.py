@@ -163,19 +163,22 @@ class SameOriginOnly:
     Gradio itself only withholds the CORS headers from a foreign origin, which still lets another site's
     page post a form (an upload, a queued call) that runs here. A browser sends Origin with every such
     request; gradio_client and curl send none and are let through. Behind a reverse proxy, pass the
-    original Host header on.
+    original Host header on. Served on a loopback address only, a request must also name a loopback host:
+    a page whose own name was made to resolve to 127.0.0.1 (DNS rebinding) is refused too.
     """
 
     LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, loopback_only: bool = False) -> None:
         self.app = app
+        self.loopback_only = loopback_only
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] in ("http", "websocket"):
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            origin = headers.get("origin")
-            if origin is not None and not self.allowed(origin, headers.get("host", "")):
+            origin, host = headers.get("origin"), headers.get("host", "")
+            rebound = self.loopback_only and urlsplit(f"//{host}").hostname not in self.LOOPBACK
+            if rebound or (origin is not None and not self.allowed(origin, host)):
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 1008})
                     return
@@ -224,7 +227,11 @@ def launch(app: gr.Blocks, settings: Settings, **overrides: Any) -> Any:
         "ssr_mode": False,
         "mcp_server": False,
         "pwa": False,
-        "app_kwargs": {"middleware": [Middleware(SameOriginOnly)]},
+        "app_kwargs": {
+            "middleware": [
+                Middleware(SameOriginOnly, loopback_only=settings.ui.host in SameOriginOnly.LOOPBACK)
+            ]
+        },
         "theme": theme(),
         "css": CSS,
         "js": page_js(),

@@ -165,6 +165,13 @@ def test_requests_from_a_foreign_origin_are_refused(server: Server, reliability:
             status, _, answer = raw(server, method, path, body, {**headers, "Origin": origin})
             assert (status, answer) == (403, b"foreign origin refused"), (origin, method, path, status)
             refused += 1
+    # DNS rebinding: a foreign name resolved to 127.0.0.1, so Host and Origin agree but neither is loopback.
+    rebound = {"Host": f"attacker.test:{port}", "Origin": f"http://attacker.test:{port}"}
+    for method, path, body, headers in requests:
+        for sent in (rebound, {"Host": rebound["Host"]}):
+            status, _, answer = raw(server, method, path, body, {**headers, **sent})
+            assert (status, answer) == (403, b"foreign origin refused"), ("rebinding", method, path, status)
+            refused += 1
     # The page's own origin (either loopback name) still works, as does a client that sends no Origin.
     for own in (f"http://127.0.0.1:{port}", f"http://localhost:{port}"):
         body, headers = multipart("a.md", b"# hi\n")
@@ -175,8 +182,8 @@ def test_requests_from_a_foreign_origin_are_refused(server: Server, reliability:
     )
     reliability(
         "Attacks",
-        "Requests with a foreign Origin (another site, null, another local port, a rebinding host name) to "
-        "the config, API info, upload, queue and call routes",
+        "Requests with a foreign Origin (another site, null, another local port) or a rebound Host name (DNS "
+        "rebinding, with and without Origin) to the config, API info, upload, queue and call routes",
         refused,
         f"all {refused} refused with 403 before any handler ran; the page's own origin and gradio_client still served",
     )
