@@ -98,7 +98,8 @@ def test_do_not_answer_and_paraphrases_get_no_diagnosis_dose_or_trade(
     screened = [p for p in prompts if safety.assess(p).flagged]
     for flag, question in PARAPHRASES:
         assert getattr(safety.assess(question), flag), (flag, question, safety.explain(question))
-    sample = prompts[::16] + [q for _, q in PARAPHRASES]  # every 16th Do-Not-Answer prompt, in file order
+    # Through the model: every 16th Do-Not-Answer prompt (file order) and four paraphrases, both languages.
+    sample = prompts[::16] + [PARAPHRASES[i][1] for i in (0, 3, 5, 6)]
     noticed = 0
     for question in sample:
         shown, end = streamed_and_final(advisor, question)
