@@ -163,3 +163,16 @@ def test_empty_and_huge_questions(shipped: KnowledgeLibrary, tmp_path: Path) -> 
     assert end.answer and not llm.seen
     events, end = run(advisor, "成年人每天吃多少盐合适？" * 1000)
     assert of_type(events, Notice) and end.answer
+
+
+def test_the_first_clause_is_spoken_before_the_first_sentence_ends(
+    shipped: KnowledgeLibrary, tmp_path: Path
+) -> None:
+    advisor, _ = make(shipped, tmp_path, "根据知识库里的这份资料，成年人每天食盐不超过5克。[1] 少吃咸菜。")
+    events, end = run(advisor, "成年人每天吃多少盐合适？")
+    assert not end.fallback
+    assert [s.text for s in of_type(events, Sentence)][:3] == [
+        "根据知识库里的这份资料，",
+        "成年人每天食盐不超过5克。[1]",
+        "少吃咸菜。",
+    ]

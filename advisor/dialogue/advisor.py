@@ -34,6 +34,7 @@ from advisor.knowledge.text import clean_text, detect_language, tokenize
 from advisor.llm import LLMUnavailable, create_llm, stream_text
 
 MAX_QUESTION_CHARS = 2000
+FIRST_CLAUSE_CHARS = 10
 HISTORY_TOKENS = 400  # recent turns the model sees; older ones only cost prefill time
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 
@@ -258,7 +259,9 @@ class Advisor:
             image_text,
         )
         streamed, failure = "", ""
-        splitter = SentenceSplitter()
+        # The first clause goes to speech on its own, so a spoken reply starts before the first
+        # sentence is finished; every later piece is a whole sentence.
+        splitter = SentenceSplitter(first_clause_chars=FIRST_CLAUSE_CHARS)
         t = time.perf_counter()
         try:
             stream = stream_text(self.llm(), messages)
