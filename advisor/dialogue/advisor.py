@@ -427,6 +427,9 @@ class Advisor:
         cited = [int(n) for n in _CITATION.findall(sentence)]
         if any(n < 1 or n > count for n in cited):
             return f"cites a source that does not exist: {sentence!r}"
+        said = safety.verdict(sentence)
+        if said:
+            return f"a diagnosis, dose or trade instruction: {said!r}"
         result = check_answer(_CITATION.sub("", sentence), sources)
         return "" if result.supported else f"unsupported: {', '.join(result.unsupported)}"
 

@@ -383,6 +383,21 @@ _WRONGDOING_ZH = (
     ]
 )
 
+# ---------------------------------------------------------------------------------------------------------
+# In the advisor's own answer: a sentence that diagnoses the reader, gives a dose or tells them to trade.
+# Checked on each finished sentence of the model's answer, whatever the question was.
+# ---------------------------------------------------------------------------------------------------------
+_VERDICT_EN = [
+    r"(?<!if )(?<!when )(?<!whether )(?<!unless )(?<!once )(?<!who )(?<!that )(?<!do )\byou (most )?(likely |probably |definitely |clearly |may |might |could |must )?(have|are suffering from|are having|have got|'ve got|suffer from) (an? |the )?([a-z'-]+ ){0,2}<<DISEASE_EN>>\b",  # "you likely have diabetes"
+    r"\b(sounds|looks|seems) like (you have |you've got |it's |it is )?(an? )?([a-z'-]+ ){0,2}<<DISEASE_EN>>\b",  # "sounds like depression"
+    r"\b(take|give|use|try)\b<<GAP>>{0,40}\b\d+(\.\d+)?\s?(mg|milligrams?|ml|tablets?|pills?|capsules?)\b",  # "take 400 mg"
+    r"\b(you should|i recommend( that you)?|i suggest( that you)?|i advise you to|go ahead and|it'?s a good time to) (buy|sell|invest all|put all|transfer all|withdraw all|move all|dump|short)\b",  # "you should sell"
+]
+_VERDICT_ZH = [
+    r"(?<!如果)(?<!若)(?<!假如)(?<!要是)(?<!如)你(很可能|可能|应该|肯定|确实|大概|多半|或许|就)?(是|得了|患有|患了|有)了?<<DISEASE_ZH>>",  # "你可能患有糖尿病"
+    r"(服用|吃|喝|用)<<ZGAP>>{0,12}\d+(\.\d+)?\s?(毫克|mg|片|粒|袋)|(药|剂|糖浆|冲剂)<<ZGAP>>{0,8}\d+(\.\d+)?\s?(毫升|ml)",  # "每次吃2片" (not "喝水1700毫升")
+    r"(建议你|你应该|你可以|现在就|不妨)(现在|马上|立即|立刻)?(买入|卖出|全部卖|清仓|抄底|梭哈|全仓|加仓|减仓)",  # "建议你现在清仓"
+]
 # flag -> (English patterns, Chinese patterns). The English ones run on a copy of the text with a space put
 # between Chinese and Latin letters or digits, so that \b works in "我想kill myself"; the Chinese ones run
 # on the text as written, so that "吃了30片" and "多少mg" stay whole.
@@ -426,6 +441,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 _COMPILED: dict[str, tuple[list[re.Pattern[str]], list[re.Pattern[str]]]] = {
     flag: ([_compile(p) for p in en], [_compile(p) for p in zh]) for flag, (en, zh) in _FLAG_PATTERNS.items()
 }
+_VERDICTS = ([_compile(p) for p in _VERDICT_EN], [_compile(p) for p in _VERDICT_ZH])
 _CJK_LATIN = re.compile(r"(?<=[\u3400-\u9fff])(?=[a-z0-9$])|(?<=[a-z0-9])(?=[\u3400-\u9fff])")
 _SUPPRESS = [_compile(p) for p in _SUPPRESS_EN + _SUPPRESS_ZH]
 
@@ -607,6 +623,18 @@ def _injected(piece: str) -> bool:
     spaced = _suppress(_CJK_LATIN.sub(" ", plain))
     en, zh = _COMPILED["injection"]
     return any(p.search(spaced) for p in en) or any(p.search(_suppress(plain)) for p in zh)
+
+
+def verdict(sentence: str) -> str:
+    """The words of a sentence of an answer that diagnose the reader, give a dose or tell them to buy or
+    sell; '' when there are none."""
+    plain = normalize(sentence)
+    spaced = _CJK_LATIN.sub(" ", plain)
+    en, zh = _VERDICTS
+    found = [m.group(0) for p in en if (m := p.search(spaced))] + [
+        m.group(0) for p in zh if (m := p.search(plain))
+    ]
+    return found[0] if found else ""
 
 
 def assess(text: str) -> SafetyAssessment:
