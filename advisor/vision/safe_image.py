@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,7 +198,10 @@ def load_image(
     try:
         # Pillow warns (DecompressionBombWarning) above about 89 M pixels, which is above our limit, and
         # refuses above twice that while reading the header.
-        picture = Image.open(io.BytesIO(data), formats=_PIL_FORMATS[kind])
+        with warnings.catch_warnings():
+            # Our own pixel limit (below Pillow's) refuses the image next, with a message for the user.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            picture = Image.open(io.BytesIO(data), formats=_PIL_FORMATS[kind])
     except Image.DecompressionBombError as exc:
         found = re.search(r"\((\d+) pixels\)", str(exc))
         count = f"{int(found.group(1)):,}" if found else "too many"
