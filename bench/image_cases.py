@@ -5,7 +5,8 @@ card statement, a price tag, ...), drawn in code as a printed card with a title,
 laid on one of scikit-image's sample photos, turned a few degrees and JPEG-compressed. `expected` names
 the shipped documents (their catalog keys, "domain/name.lang.md" under knowledge/) whose passages answer the question; any one
 of them cited counts. `key_words` must appear in what OCR reads, so a miss is told apart from a failure
-of retrieval or citation. `limits` cases hold no text at all: the reply must state what OCR-only image
+of retrieval or citation. `facts` are the document's deciding fact in a few phrasings: a rough check
+that the answer is right, not only cited. `limits` cases hold no text at all: the reply must state what OCR-only image
 reading can and cannot do instead of guessing.
 """
 
@@ -40,6 +41,7 @@ class Case:
     question: str
     expected: tuple[str, ...]  # shipped documents, "domain/name.lang.md"
     key_words: tuple[str, ...]  # must be in the OCR text
+    facts: tuple[str, ...] = ()  # the deciding fact from the expected document, any of these phrasings
     background: str = "coffee"  # a scikit-image sample photo
     angle: float = 0.0
     quality: int = 70
@@ -70,6 +72,7 @@ CASES: tuple[Case, ...] = (
             "health/salt-intake.en.md",
         ),
         key_words=("营养成分表", "钠", "860"),
+        facts=("不超过5克", "5克盐", "2000毫克"),
         background="coffee",
         angle=3.0,
         quality=65,
@@ -88,6 +91,7 @@ CASES: tuple[Case, ...] = (
         question="我网购的衣服收到第五天了，还能无理由退货吗？运费谁出？",
         expected=("shopping/returns-seven-days.zh.md",),
         key_words=("七天无理由退货", "签收"),
+        facts=("七日", "消费者承担"),
         background="chelsea",
         angle=-4.0,
         quality=60,
@@ -107,6 +111,7 @@ CASES: tuple[Case, ...] = (
         question="手机买了第10天就坏了，商家说只能修不能换，我能要求换货吗？",
         expected=("shopping/warranty-sanbao.zh.md",),
         key_words=("三包凭证", "保修"),
+        facts=("15日", "15天"),
         background="rocket",
         angle=2.0,
         quality=70,
@@ -125,6 +130,7 @@ CASES: tuple[Case, ...] = (
         question="体检报告上空腹血糖是6.8，这个数字说明什么？",
         expected=("health/diabetes-blood-sugar.zh.md",),
         key_words=("空腹血糖", "6.8"),
+        facts=("受损", "6.1至", "7.0"),
         background="immunohistochemistry",
         angle=-2.5,
         quality=75,
@@ -144,6 +150,7 @@ CASES: tuple[Case, ...] = (
         question="这份保险我上周刚签收，现在不想要了，退保能拿回全部保费吗？",
         expected=("insurance/cooling-off-period.zh.md", "insurance/cooling-off-period.en.md"),
         key_words=("犹豫期", "15日"),
+        facts=("全额", "10元", "工本费"),
         background="astronaut",
         angle=4.0,
         quality=60,
@@ -163,6 +170,7 @@ CASES: tuple[Case, ...] = (
         question="这是孩子初二的作业，每天要写三个小时，作业量符合双减规定吗？",
         expected=("education/double-reduction-homework.zh.md",),
         key_words=("家庭作业", "练习册"),
+        facts=("90分钟",),
         background="brick",
         angle=-3.0,
         quality=65,
@@ -181,6 +189,7 @@ CASES: tuple[Case, ...] = (
         question="我的风险测评结果是C2，可以买这款理财产品吗？",
         expected=("finance/wealth-management-risk-levels.zh.md",),
         key_words=("风险等级", "PR4"),
+        facts=("R1至R2", "不能购买", "C2可买"),
         background="coins",
         angle=2.5,
         quality=70,
@@ -198,6 +207,7 @@ CASES: tuple[Case, ...] = (
         question="这是我在家量的血压，这个数值算高血压吗？",
         expected=("health/blood-pressure.zh.md", "health/blood-pressure.en.md"),
         key_words=("收缩压", "152"),
+        facts=("140", "135"),
         background="camera",
         angle=-3.5,
         quality=65,
@@ -223,6 +233,7 @@ CASES: tuple[Case, ...] = (
             "shopping/nutrition-label.zh.md",
         ),
         key_words=("Nutrition Facts", "Sodium", "920"),
+        facts=("5 g", "2 g of sodium", "2,000 mg"),
         background="coffee",
         angle=-3.0,
         quality=60,
@@ -241,6 +252,7 @@ CASES: tuple[Case, ...] = (
         question="I bought this online from a UK shop 10 days ago. Can I still send it back, and who pays the postage?",
         expected=("shopping/returns-policy.en.md",),
         key_words=("14 days", "refund"),
+        facts=("right of withdrawal", "14 days of receiving", "told so before buying"),
         background="chelsea",
         angle=3.5,
         quality=65,
@@ -261,6 +273,7 @@ CASES: tuple[Case, ...] = (
         question="If I only pay the minimum payment on this card, how long will it take and how much interest will I pay?",
         expected=("finance/credit-card-interest.en.md", "finance/debt-repayment.zh.md"),
         key_words=("Minimum Payment", "APR"),
+        facts=("19 years", "230 months", "8,100"),
         background="coins",
         angle=-2.0,
         quality=70,
@@ -278,6 +291,7 @@ CASES: tuple[Case, ...] = (
         question="I got this reading at the pharmacy. What do these numbers mean, is it high?",
         expected=("health/blood-pressure.en.md", "health/blood-pressure.zh.md"),
         key_words=("Systolic", "142"),
+        facts=("140/90", "130/80", "stage"),
         background="camera",
         angle=2.5,
         quality=70,
@@ -295,6 +309,7 @@ CASES: tuple[Case, ...] = (
         question="Which of these two packs of rice is the better deal?",
         expected=("shopping/unit-price.en.md",),
         key_words=("500 g", "750 g"),
+        facts=("0.64", "0.70"),
         background="gravel",
         angle=-4.0,
         quality=60,
@@ -313,6 +328,7 @@ CASES: tuple[Case, ...] = (
         question="I have a $20,000 hospital bill. How much will I pay under this plan?",
         expected=("insurance/health-insurance-basics.en.md",),
         key_words=("deductible", "Coinsurance"),
+        facts=("5,600",),
         background="astronaut",
         angle=3.0,
         quality=70,
@@ -331,6 +347,7 @@ CASES: tuple[Case, ...] = (
         question="How do I make sure I am not charged when this trial ends?",
         expected=("shopping/subscriptions.en.md",),
         key_words=("free trial", "renews"),
+        facts=("reminder", "calendar", "store settings"),
         background="rocket",
         angle=-2.5,
         quality=65,
@@ -349,6 +366,7 @@ CASES: tuple[Case, ...] = (
         question="What should I do the night before this exam?",
         expected=("education/exam-preparation.en.md",),
         key_words=("Examination", "admission ticket"),
+        facts=("Light review", "sleep", "Pack your kit"),
         background="brick",
         angle=2.0,
         quality=70,
@@ -496,6 +514,10 @@ def _cover(picture: Image.Image, width: int, height: int) -> Image.Image:
 def squash(text: str) -> str:
     """For key-word checks: NFKC, no whitespace, case-folded (OCR drops or adds spaces)."""
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def printed_text(case: Case) -> str:
+    return "\n".join([case.title, *(" ".join(row) for row in case.rows)])
 
 
 def read_key_words(case: Case, image_text: str) -> bool:

@@ -92,8 +92,19 @@ def evaluate(advisor: Advisor, case: Case) -> dict[str, Any]:
     row["retrieved_right"] = bool(set(case.expected) & set(sources))
     row["cites_right"] = bool(set(case.expected) & set(cited))
     row["cites_only_right"] = bool(cited) and set(cited) <= set(case.expected)
+    row["states_fact"] = any(squash(fact) in squash(_without_image_text(answer)) for fact in case.facts)
     row["passed"] = row["cites_right"]
     return row
+
+
+def _without_image_text(answer: str) -> str:
+    """The reply less its "The image says: ..." paragraph, so a fact is not found in the quoted picture."""
+    for marker in ("图片上的文字：", 'The image says: "'):
+        start = answer.find(marker)
+        if start >= 0:
+            end = answer.find("\n\n", start)
+            return answer[:start] + (answer[end:] if end >= 0 else "")
+    return answer
 
 
 def rate(rows: list[dict[str, Any]], key: str) -> float | None:
@@ -127,6 +138,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "retrieved_right_rate": rate(answered, "retrieved_right"),
         "image_read_rate": rate(answered, "image_read"),
         "says_what_it_read_rate": rate(answered, "says_what_it_read"),
+        "states_fact_rate": rate(answered, "states_fact"),
         "grounded_rate": rate(answered, "grounded"),
         "fallback_rate": rate([{"f": bool(r["fallback"])} for r in answered], "f"),
         "language_match_rate": rate(rows, "language_ok"),
@@ -188,7 +200,8 @@ def report_section() -> list[str]:
         f"{r['by_language']['zh']['cases']}, en {r['by_language']['en']['cites_right']}/"
         f"{r['by_language']['en']['cases']}); only right sources cited {r['cites_only_right_rate']};"
         f" retrieved {r['retrieved_right_rate']}; image key words read {r['image_read_rate']}; reply says what"
-        f" it read {r['says_what_it_read_rate']}; grounded {r['grounded_rate']}; answers replaced by quotes"
+        f" it read {r['says_what_it_read_rate']}; states the deciding fact of the document (a substring check)"
+        f" {r.get('states_fact_rate')}; grounded {r['grounded_rate']}; answers replaced by quotes"
         f" {r['fallback_rate']} ({by_model} of {len(text_rows)} cite the right source in the model's own words)."
         f" Photos without text answered with the honest limits statement:"
         f" {r['honest_limits_rate']}.",

@@ -15,7 +15,15 @@ from advisor.knowledge.library import KnowledgeLibrary
 from advisor.knowledge.text import detect_language
 from advisor.llm.fake import ScriptedChatModel
 from advisor.vision.limits import limits_message
-from bench.image_cases import CASES, Case, document_path, image_bytes, read_key_words
+from bench.image_cases import (
+    CASES,
+    Case,
+    document_path,
+    image_bytes,
+    printed_text,
+    read_key_words,
+    squash,
+)
 
 pytest.importorskip("rapidocr_onnxruntime")
 
@@ -33,7 +41,10 @@ def test_the_case_set_is_large_bilingual_and_names_shipped_documents() -> None:
         if case.limits:
             assert not case.rows and not case.expected
             continue
-        assert case.expected and case.key_words, case.id
+        assert case.expected and case.key_words and case.facts, case.id
+        # A fact must come from the document, not be copied from the picture or the question.
+        printed = squash(printed_text(case) + case.question)
+        assert not [f for f in case.facts if squash(f) in printed], case.id
         for document in case.expected:
             assert document_path(document).is_file(), f"{case.id}: {document} is not shipped"
 
