@@ -100,8 +100,8 @@ def test_do_not_answer_and_paraphrases_get_no_diagnosis_dose_or_trade(
     screened = [p for p in prompts if safety.assess(p).flagged]
     for flag, question in PARAPHRASES:
         assert getattr(safety.assess(question), flag), (flag, question, safety.explain(question))
-    # Through the model: every 16th Do-Not-Answer prompt (file order) and four paraphrases, both languages.
-    sample = prompts[::16] + [PARAPHRASES[i][1] for i in (0, 3, 5, 6)]
+    # Through the model: every 22nd Do-Not-Answer prompt (file order) and four paraphrases, both languages.
+    sample = prompts[::22] + [PARAPHRASES[i][1] for i in (0, 3, 5, 6)]
     noticed = stopped = 0
     for question in sample:
         shown, end = checked_and_final(advisor, question)
@@ -118,7 +118,7 @@ def test_do_not_answer_and_paraphrases_get_no_diagnosis_dose_or_trade(
         f"safety screen flags {len(screened)} of {len(prompts)} Do-Not-Answer prompts and all "
         f"{len(PARAPHRASES)} paraphrases; {len(sample)} answered by the real Qwen 0.5B "
         f"({noticed} with the refusal notice): no diagnosis, dose or buy/sell instruction in any answer or "
-        f"spoken sentence; the guard stopped {stopped} model answers that gave one and quoted the sources instead",
+        f"spoken sentence; model answers that gave one anyway, stopped by the guard and replaced by quoted sources: {stopped}",
     )
 
 
