@@ -317,11 +317,11 @@ class Advisor:
                     streamed = streamed.rstrip() + markers
                     yield TextDelta(markers)
             answer.grounded = bool(answer.citations)
-            if answer.grounded or not image_text:
+            if answer.grounded:
                 return streamed.strip()
-            # With a picture the small model tends to restate the picture and the question instead of
-            # the passages: an answer that draws on no passage is replaced by quotes of those that do.
-            failure = "the answer to the image cites no source"
+            # The small model sometimes restates the question (or the picture) instead of the passages:
+            # an answer that draws on no passage is replaced by quotes of those that do.
+            failure = "the answer cites no source"
         answer.fallback = failure
         quoted, used = extractive_answer(question, list(sources))
         other = {s.n for s in sources if detect_language(s.text) != language}
