@@ -57,15 +57,33 @@ def as_storage_error(exc: BaseException, data_dir: Path) -> StorageError | None:
         reason = os.strerror(exc.errno or 0).lower()
     elif any(words in text for words in _NO_ROOM_WORDS):
         reason = next(words for words in _NO_ROOM_WORDS if words in text)
+    elif "permission denied" in text and (str(data_dir) in str(exc) or not os.access(data_dir, os.W_OK)):
+        reason = "permission denied"  # our own folder: not a document that cannot be read
+    elif (
+        isinstance(exc, OSError)
+        and exc.errno in (errno.EACCES, errno.EPERM)
+        and _inside(exc.filename, data_dir)
+    ):
+        reason = "permission denied"
+    elif data_dir.exists() and not os.access(data_dir, os.W_OK):
+        reason = "it is read-only"  # Chroma may only say "Error in compaction"; the folder says why
     elif _free_bytes(data_dir) < 1 << 20:
         reason = "disk is full"  # Chroma words it as e.g. "Error in compaction"; the disk says why
     else:
         return None
-    if reason in ("readonly database", "read-only file system"):
+    if reason in ("readonly database", "read-only file system") or (
+        data_dir.exists() and not os.access(data_dir, os.W_OK)  # SQLite may just say "disk I/O error"
+    ):
         reason = "it is read-only"
     return StorageError(
         f"cannot write to the data folder {data_dir} ({reason}); free some space or make it writable, then run "
         "the same command again: what was saved before is kept"
+    )
+
+
+def _inside(filename: object, folder: Path) -> bool:
+    return isinstance(filename, str | os.PathLike) and Path(filename).resolve().is_relative_to(
+        folder.resolve()
     )
 
 

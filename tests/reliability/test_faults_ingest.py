@@ -304,3 +304,62 @@ def test_a_read_only_data_dir_is_a_clear_error(small_disk: Path, tmp_path: Path,
             f"exactly the {chunks} chunks"
         ),
     )
+
+
+def _chmod_tree(root: Path, writable: bool) -> None:
+    for path in [root, *root.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode | 0o200 if writable else mode & ~0o222)
+
+
+def test_a_data_dir_made_read_only_mid_ingest(tmp_path: Path, reliability) -> None:
+    """The data dir loses write permission while an ingest runs. The ingest runs as root without the
+    capability to override file permissions (setpriv), as an ordinary user would."""
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv to drop CAP_DAC_OVERRIDE")
+    corpus = make_corpus(tmp_path / "corpus", count=40, sentences=120)
+    outcomes = []
+    for delay in (2.0, 3.5):
+        data = tmp_path / f"data-{delay}"
+        env = {**os.environ, "ADVISOR_DATA_DIR": str(data), "ADVISOR_EMBEDDINGS__BACKEND": "hashing"}
+        drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
+        running = subprocess.Popen(
+            [*drop, sys.executable, "-m", "advisor.cli", "ingest", str(corpus), "--kb", "kb"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        if not data.exists():
+            running.kill()
+            pytest.fail(f"the ingest had not started writing after {delay} s")
+        _chmod_tree(data, writable=False)
+        try:
+            _, stderr = running.communicate(timeout=300)
+        finally:
+            _chmod_tree(data, writable=True)
+        if running.returncode == 0:
+            outcomes.append("finished before the change")  # nothing left to write: not a failure
+        else:
+            assert running.returncode == 3, stderr
+            said = " ".join(stderr.split())  # the console wraps long lines
+            assert "cannot write to the data folder" in said and "Traceback" not in said, stderr
+            assert "(permission denied)" in said or "(it is read-only)" in said, said
+            outcomes.append(f"stopped with {_store_opens(data)} chunks kept")
+        resumed = ingest_process(data, corpus)
+        _, stderr = resumed.communicate(timeout=300)
+        assert resumed.returncode == 0, stderr
+        chunks = assert_exactly(data, corpus, tmp_path)
+    assert any(o.startswith("stopped") for o in outcomes), outcomes
+    reliability(
+        "Faults",
+        "Data dir made read-only (write permission removed) 2 s and 3.5 s into an ingest of 40 documents",
+        cases=len(outcomes),
+        result=(
+            f"{'; '.join(outcomes)}: exit 3 with 'cannot write to the data folder ... (permission denied / it "
+            "is read-only)', "
+            f"no traceback, the store consistent; once writable, the same command finished with exactly the "
+            f"{chunks} chunks"
+        ),
+    )
