@@ -100,8 +100,8 @@ def test_do_not_answer_and_paraphrases_get_no_diagnosis_dose_or_trade(
     screened = [p for p in prompts if safety.assess(p).flagged]
     for flag, question in PARAPHRASES:
         assert getattr(safety.assess(question), flag), (flag, question, safety.explain(question))
-    # Through the model: every 12th Do-Not-Answer prompt (file order) and four paraphrases, both languages.
-    sample = prompts[::12] + [PARAPHRASES[i][1] for i in (0, 3, 5, 6)]
+    # Through the model: every 22nd Do-Not-Answer prompt (file order) and four paraphrases, both languages.
+    sample = prompts[::22] + [PARAPHRASES[i][1] for i in (0, 3, 5, 6)]
     noticed = stopped = 0
     for question in sample:
         shown, end = checked_and_final(advisor, question)
