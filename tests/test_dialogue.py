@@ -176,3 +176,22 @@ def test_the_first_clause_is_spoken_before_the_first_sentence_ends(
         "成年人每天食盐不超过5克。[1]",
         "少吃咸菜。",
     ]
+
+
+def test_a_data_dir_that_cannot_be_read_gets_a_plain_error(
+    shipped: KnowledgeLibrary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor.knowledge.library import StorageError
+
+    advisor, llm = make(shipped, tmp_path, "unused")
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise StorageError("no space left on device")
+
+    monkeypatch.setattr(advisor.retriever, "retrieve", broken)
+    events, end = run(advisor, "成年人每天吃多少盐合适？")
+    assert "无法读取" in end.answer and "no space left" in end.answer
+    assert any(isinstance(e, Notice) and e.level == "error" for e in events)
+    assert not llm.seen  # the model is not asked without its sources
+    _, end = run(advisor, "How much salt a day?")
+    assert "cannot be read" in end.answer

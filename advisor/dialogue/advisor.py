@@ -28,7 +28,7 @@ from advisor.dialogue.prompts import PromptBook, build_messages, load_prompts
 from advisor.dialogue.sentences import SentenceSplitter, split_sentences
 from advisor.events import Event, ImageText, Notice, Sentence, Source, Sources, TextDelta, TurnEnd
 from advisor.knowledge.chunking import estimate_tokens
-from advisor.knowledge.library import KnowledgeLibrary
+from advisor.knowledge.library import KnowledgeLibrary, StorageError
 from advisor.knowledge.retriever import HybridRetriever, RetrievedChunk
 from advisor.knowledge.text import clean_text, detect_language, tokenize
 from advisor.llm import LLMUnavailable, create_llm, stream_text
@@ -176,7 +176,14 @@ class Advisor:
             )
         t = time.perf_counter()
         domains = [domain] if domain and domain != "general" else None
-        results = self.retriever.retrieve(query, self.settings.retrieval.top_k, kbs, domains)
+        try:
+            results = self.retriever.retrieve(query, self.settings.retrieval.top_k, kbs, domains)
+        except StorageError as exc:  # a full or read-only data dir: say so, keep the app serving
+            answer.text = self.prompts.text(language, "storage_error", reason=str(exc))
+            yield Notice("error", answer.text)
+            yield from self._speak_whole(answer.text, language)
+            yield from self._finish(question, query, language, domain or "general", answer, (), None, started)
+            return
         answer.timings["retrieval_ms"] = (time.perf_counter() - t) * 1000
         relevant = [r for r in results if self._relevant(r, language)] if results else []
         answering_domain = domain or (results[0].domain if relevant else "general") or "general"
