@@ -33,7 +33,9 @@ def test_kept_sentences_stay_in_their_original_order_with_gaps_marked() -> None:
             "Adults should keep salt under 5 g a day.",
         ]
     )
-    focused = focus_passages("Where do nutrition labels list sodium, and how to convert it to salt?", [passage], 90)[0]
+    focused = focus_passages(
+        "Where do nutrition labels list sodium, and how to convert it to salt?", [passage], 90
+    )[0]
     assert focused.index("nutrition labels") < focused.index("multiply")
     assert "…" in focused
 
