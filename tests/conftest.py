@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +72,25 @@ def default_llm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     )
     model.load()
     return model
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the whole run: its sync API cannot be started twice in one thread."""
+    api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    from e2e.chatpage import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with api.sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright: Any) -> Iterator[Any]:
+    """Debian's Chromium, headless, shared by the browser tests (tests/e2e, tests/reliability)."""
+    from e2e.chatpage import CHROMIUM, CHROMIUM_ARGS
+
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

