@@ -68,3 +68,23 @@ def test_the_default_backend_assembles_the_packaged_model(tmp_path: Path) -> Non
     assert isinstance(model, LlamaCppChatModel)
     assert Path(model.model_path).parent == tmp_path / "models"
     assert Path(model.model_path).stat().st_size == QWEN_05B.size
+
+
+@pytest.mark.slow
+def test_prompts_that_start_alike_share_a_context_and_others_get_their_own(default_llm) -> None:  # type: ignore[no-untyped-def]
+    """One context per prompt start (e.g. the Chinese and the English system prompt), so switching language
+    does not throw away the other language's cached prefix."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    zh = [SystemMessage("规则：只根据资料回答，用简体中文。"), HumanMessage("你好")]
+    en = [SystemMessage("Rules: answer only from the sources, in English."), HumanMessage("Hello")]
+    default_llm.invoke(zh, max_tokens=2)
+    default_llm.invoke(en, max_tokens=2)
+
+    def payload(messages: list) -> list[dict]:  # type: ignore[type-arg]
+        return [{"role": "system" if m.type == "system" else "user", "content": m.content} for m in messages]
+
+    first, second = default_llm._context(payload(zh)), default_llm._context(payload(en))
+    assert first is not second
+    assert default_llm._context(payload(zh)) is first  # the Chinese prompt comes back to its own cache
+    assert len(default_llm._contexts) <= default_llm.contexts

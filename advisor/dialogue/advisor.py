@@ -97,10 +97,11 @@ class Advisor:
             model = self.llm()
             prefill = getattr(model, "prefill", None)
             if callable(prefill):
-                # Read the shared start of the answer prompt now, so the first question reuses it.
-                language = "en" if self.settings.ui.language.startswith("en") else "zh"
-                persona = self.prompts.persona("general", language)
-                prefill(build_messages(self.prompts, persona, language, "", [], [])[:1])
+                # Read the shared start of the answer prompt now (in each language: llama.cpp keeps a
+                # context per prompt start), so the first question reuses it.
+                for language in ("zh", "en"):
+                    persona = self.prompts.persona("general", language)
+                    prefill(build_messages(self.prompts, persona, language, "", [], [])[:1])
 
     # -- one turn --------------------------------------------------------------------------------------
     def turn(
