@@ -85,6 +85,7 @@ def test_upload_a_document_to_a_new_knowledge_base_and_ask_about_it(
     page.page.locator("#kb-new").get_by_role("textbox").fill("甜品资料")
     page.page.locator("#kb-create").click()
     expect(page.page.locator("#kb-note")).to_contain_text("已创建知识库「甜品资料」")
+    expect(page.page.locator("#kb-select input")).to_have_value("甜品资料")
     document = tmp_path / "mushroom-tea.md"
     document.write_text(UPLOADED["mushroom-tea.md"], encoding="utf-8")
     broken = tmp_path / "scan.pdf"
@@ -466,9 +467,11 @@ def test_real_models_answer_from_a_new_knowledge_base(
     page.page.locator("#kb-new").get_by_role("textbox").fill("茶饮资料")
     page.page.locator("#kb-create").click()
     expect(page.page.locator("#kb-note")).to_contain_text("已创建知识库「茶饮资料」")
+    expect(page.page.locator("#kb-select input")).to_have_value("茶饮资料")  # as a person sees it chosen
     document = tmp_path / "mushroom-tea.md"
     document.write_text(UPLOADED["mushroom-tea.md"], encoding="utf-8")
     page.page.locator("#kb-files input[type=file]").set_input_files([str(document)])
+    expect(page.page.locator("#kb-files tbody tr")).to_have_count(1)
     page.page.locator("#kb-upload").click()
     expect(page.page.locator("#kb-note")).to_contain_text("新增 1 个文档")
     expect(page.page.locator("#kb-docs")).to_contain_text("mushroom-tea.md")
