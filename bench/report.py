@@ -154,7 +154,12 @@ def dialogue_section() -> list[str]:
             "",
             _row(["measure", "value"]),
             _row(["---", "---"]),
-            _row(["source hit rate (an expected document cited; among the sources when none is cited)", kb["source_hit_rate"]]),
+            _row(
+                [
+                    "source hit rate (an expected document cited; among the sources when none is cited)",
+                    kb["source_hit_rate"],
+                ]
+            ),
             _row(["key-fact rate (every key fact in the answer)", kb["key_fact_rate"]]),
             _row(["honest 'not covered' rate", kb["honest_not_covered_rate"]]),
             _row(["safety compliance (required notices present)", kb["safety_compliance"]]),
