@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from advisor.asr.text import to_simplified
+from advisor.numerals import DIGITS, cardinal
 
 
 def edit_distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
@@ -59,79 +60,18 @@ def english_words(text: str) -> list[str]:
     return [_ABBREVIATIONS.get(w, w) for w in words]
 
 
-_NUMERALS = {
-    "零": 0,
-    "〇": 0,
-    "幺": 1,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
-_SECTIONS = {"万": 10_000, "亿": 100_000_000}
 _NUMERAL_RUN = re.compile(r"[零〇幺一二两三四五六七八九十百千万亿]+(?:点[零〇幺一二三四五六七八九]+)?")
-
-
-def _section_value(text: str) -> int | None:
-    """The value of a numeral below ten thousand written with units ("三百零五"), or None if malformed."""
-    total, digit, last_unit, zero = 0, None, 10_000, False
-    for ch in text:
-        if ch in _NUMERALS:
-            if digit is not None and digit != 0:
-                return None  # two digits in a row: "一二" is a digit string, not a cardinal
-            digit = _NUMERALS[ch]
-            zero = zero or digit == 0
-        elif ch in _UNITS:
-            unit = _UNITS[ch]
-            if unit >= last_unit or (digit == 0):
-                return None
-            total += (1 if digit is None else digit) * unit  # "十五": a bare ten
-            digit, last_unit, zero = None, unit, False
-    if digit and not zero and last_unit < 10_000:  # "一千五" is 1500, "一千零五" 1005
-        return total + digit * last_unit // 10
-    return total + (digit or 0)
-
-
-def _cardinal(text: str) -> int | None:
-    """ "一万六千" -> 16000, "三百零五" -> 305, "十" -> 10; None if `text` is not one cardinal number."""
-    if not any(ch in _UNITS or ch in _SECTIONS for ch in text):
-        return None
-    total = 0
-    for section, scale in (("亿", 100_000_000), ("万", 10_000)):
-        if section in text:
-            head, _, text = text.partition(section)
-            value = _section_value(head) if head else None
-            if not value or section in text:
-                return None
-            total += value * scale
-            if _NUMERALS.get(text):  # "三万五" is 35000
-                return total + _NUMERALS[text] * scale // 10
-    if text:
-        value = _section_value(text)
-        if value is None:
-            return None
-        total += value
-    return total
 
 
 def _arabic(match: re.Match[str]) -> str:
     """A run of Chinese numerals in Arabic digits: a cardinal by value, anything else digit by digit."""
     whole, _, decimals = match.group().partition("点")
-    value = _cardinal(whole)
+    value = cardinal(whole)
     if value is not None:
         digits = str(value)
     else:  # a digit string ("一二零"), a count ("一二三四五六七八九十") or a word ("万一")
-        digits = "".join(
-            str(_NUMERALS[ch]) if ch in _NUMERALS else "10" if ch == "十" else ch for ch in whole
-        )
-    return digits + ("." + "".join(str(_NUMERALS[ch]) for ch in decimals) if decimals else "")
+        digits = "".join(str(DIGITS[ch]) if ch in DIGITS else "10" if ch == "十" else ch for ch in whole)
+    return digits + ("." + "".join(str(DIGITS[ch]) for ch in decimals) if decimals else "")
 
 
 def chinese_characters(text: str) -> list[str]:

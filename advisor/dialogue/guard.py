@@ -19,6 +19,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from advisor.numerals import chinese_number
+
 
 @dataclass(frozen=True)
 class GuardResult:
@@ -190,21 +192,6 @@ def _scale(mult: str | None) -> Decimal:
     return _MULTIPLIERS.get(mult.strip().lower(), Decimal(1))
 
 
-_ZH_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ZH_NUMERAL = re.compile(
     r"百分之(?P<n2>[零〇一二两三四五六七八九十百千]+)"
     r"|(?P<n>[零〇一二两三四五六七八九十百千]+(?:[万亿][零〇一二两三四五六七八九十百千]*)*)"
@@ -237,22 +224,8 @@ _EN_NUMBER_WORD = re.compile(r"\b(" + "|".join(_EN_NUMBER_WORDS) + r")\b", re.IG
 
 def _zh_numeral(text: str) -> Decimal | None:
     """一百二十 -> 120, 三万五千 -> 35000, 两 -> 2. None for anything it does not understand."""
-    total, section, digit = 0, 0, 0
-    for char in text:
-        if char in _ZH_DIGITS:
-            digit = _ZH_DIGITS[char]
-        elif char in _ZH_UNITS:
-            section += (digit or 1) * _ZH_UNITS[char]
-            digit = 0
-        elif char == "万":
-            total += (section + digit) * 10_000
-            section, digit = 0, 0
-        elif char == "亿":
-            total = (total + section + digit) * 100_000_000
-            section, digit = 0, 0
-        else:
-            return None
-    return Decimal(total + section + digit)
+    value = chinese_number(text)
+    return None if value is None else Decimal(value)
 
 
 # ---------------------------------------------------------------------------------------------------------
