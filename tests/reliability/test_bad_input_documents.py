@@ -13,6 +13,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from test_loaders import make_pdf  # one PDF maker for the loader tests and these
+
 from advisor.knowledge.ingest import ingest
 from advisor.knowledge.library import KnowledgeLibrary
 
@@ -24,24 +26,6 @@ GOOD_ZH = (
 GOOD_EN = (
     "# Budgets\n\n" + " ".join(f"Rule {i}: write the budget down every month." for i in range(12)) + "\n"
 )
-
-
-def _pdf(text: str, password: str | None = None) -> bytes:
-    from fpdf import FPDF
-    from pypdf import PdfReader, PdfWriter
-
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.multi_cell(0, 8, text)
-    raw = bytes(pdf.output())
-    if password is None:
-        return raw
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
-    writer.encrypt(password)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def _pdf_bomb() -> bytes:
@@ -113,9 +97,9 @@ LAUGHS = (
 
 def bad_documents(secret: Path) -> dict[str, bytes]:
     """File name -> content, every one of which must be refused."""
-    pdf = _pdf("Keep an emergency fund of three to six months of expenses. " * 20)
+    pdf = make_pdf("Keep an emergency fund of three to six months of expenses. " * 20)
     return {
-        "encrypted.pdf": _pdf("secret budget", password="hunter2"),
+        "encrypted.pdf": make_pdf("secret budget", password="hunter2"),
         "malformed.pdf": b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << >>\n%%EOF",
         "truncated.pdf": pdf[: len(pdf) // 3],
         "bomb.pdf": _pdf_bomb(),
@@ -144,7 +128,7 @@ def good_documents() -> dict[str, bytes]:
         ("a-very-long-english-name-" * 9)[:240] + ".txt": GOOD_EN.encode(),
         "gb18030.txt": GOOD_ZH.replace("应急资金", "记账").encode("gb18030"),
         "utf16-with-bom.md": GOOD_ZH.replace("应急资金", "退休金").encode("utf-16"),
-        "budget.pdf": _pdf("Write the budget down every month and keep receipts. " * 10),
+        "budget.pdf": make_pdf("Write the budget down every month and keep receipts. " * 10),
         "plain.docx": _docx("Pay yourself first: save before you spend, every month."),
     }
 
