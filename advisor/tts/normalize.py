@@ -167,12 +167,16 @@ def zh_digits(digits: str, phone: bool = False) -> str:
     return "".join(table[int(d)] if d.isdigit() else d for d in digits)
 
 
+def _number_parts(text: str) -> tuple[bool, str, str]:
+    """'-1,234.5' -> (negative, '1234', '5'): what both languages read a written number from."""
+    text = text.replace(",", "")
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    return text.startswith("-"), whole, fraction
+
+
 def zh_number(text: str) -> str:
     """A written number ('3.14', '-5', '007', '10000') read in Chinese."""
-    text = text.replace(",", "")
-    negative = text.startswith("-")
-    text = text.lstrip("+-")
-    whole, _, fraction = text.partition(".")
+    negative, whole, fraction = _number_parts(text)
     if (len(whole) > 1 and whole.startswith("0")) or len(whole) > 16:
         out = zh_digits(whole)
     else:
@@ -256,10 +260,7 @@ def en_digits(digits: str) -> str:
 
 
 def en_number(text: str) -> str:
-    text = text.replace(",", "")
-    negative = text.startswith("-")
-    text = text.lstrip("+-")
-    whole, _, fraction = text.partition(".")
+    negative, whole, fraction = _number_parts(text)
     if (len(whole) > 1 and whole.startswith("0")) or len(whole) > 15:
         out = en_digits(whole)
     else:

@@ -65,6 +65,14 @@ def assert_exactly(data: Path, corpus: Path, tmp_path: Path) -> int:
     return len(expected)
 
 
+def resume_exactly(data: Path, corpus: Path, tmp_path: Path) -> int:
+    """Run the same ingest again to the end; it must leave exactly the chunks of a clean ingest."""
+    resumed = ingest_process(data, corpus)
+    _, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    return assert_exactly(data, corpus, tmp_path)
+
+
 def test_ingest_killed_at_random_points_ends_with_exactly_the_right_chunks(
     tmp_path: Path, reliability
 ) -> None:
@@ -230,10 +238,7 @@ def test_a_full_disk_mid_ingest_is_a_clear_error(small_disk: Path, tmp_path: Pat
     assert "Traceback" not in stderr
     subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
     kept = _store_opens(data)
-    resumed = ingest_process(data, corpus)
-    _, stderr = resumed.communicate(timeout=300)
-    assert resumed.returncode == 0, stderr
-    chunks = assert_exactly(data, corpus, tmp_path)
+    chunks = resume_exactly(data, corpus, tmp_path)
     reliability(
         "Faults",
         "Disk full mid-ingest (a 3 MB tmpfs data dir, 16 documents)",
@@ -260,10 +265,7 @@ def test_a_file_size_limit_mid_ingest_is_a_clear_error(tmp_path: Path, reliabili
     assert limited.returncode == 3 and "cannot write to the data folder" in stderr, stderr
     assert "Traceback" not in stderr
     kept = _store_opens(data)
-    resumed = ingest_process(data, corpus)
-    _, stderr = resumed.communicate(timeout=300)
-    assert resumed.returncode == 0, stderr
-    chunks = assert_exactly(data, corpus, tmp_path)
+    chunks = resume_exactly(data, corpus, tmp_path)
     reliability(
         "Faults",
         "File-size limit hit mid-ingest (RLIMIT_FSIZE 1 MB)",
@@ -295,10 +297,7 @@ def test_a_read_only_data_dir_is_a_clear_error(small_disk: Path, tmp_path: Path,
     assert refused.returncode == 3, stderr
     assert "read-only" in stderr and "Traceback" not in stderr, stderr
     kept = _store_opens(data)
-    resumed = ingest_process(data, corpus)
-    _, stderr = resumed.communicate(timeout=300)
-    assert resumed.returncode == 0, stderr
-    chunks = assert_exactly(data, corpus, tmp_path)
+    chunks = resume_exactly(data, corpus, tmp_path)
     reliability(
         "Faults",
         "Data dir remounted read-only between two ingests (10 documents in, 10 more to add)",
