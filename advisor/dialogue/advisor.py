@@ -256,7 +256,8 @@ class Advisor:
         # The model reads only the sentences that bear on the question (prompt reading dominates the
         # time to first token); the guard still checks against the whole passages.
         budget = self.settings.retrieval.context_tokens
-        focused = focus_passages(query or question, [s.text for s in sources], budget) if budget else texts
+        passages = [s.text for s in sources]
+        focused = focus_passages(query or question, passages, budget) if budget else passages
         messages = build_messages(
             self.prompts,
             persona,
