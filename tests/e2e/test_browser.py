@@ -400,6 +400,8 @@ EXTRACTIVE = (
 
 def last_answer(page: ChatPage) -> str:
     """The last answer bubble's text (not the image-text or sources blocks under their titles)."""
+    # Gradio shows "Loading content" in a bubble whose text is still being rendered.
+    expect(page.page.locator("#chatbot")).not_to_contain_text("Loading content")
     texts = page.page.locator("#chatbot .message.bot").all_inner_texts()
     answers = [t for t in texts if not t.lstrip().startswith(("📚", "🖼️"))]
     return answers[-1].strip() if answers else ""
