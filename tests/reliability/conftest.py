@@ -75,6 +75,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _state["passed"] += 1
 
 
+def _whole_folder(config: pytest.Config) -> bool:
+    """Whether this run asked for all of tests/reliability (not one file of it, not a -k or -m selection)."""
+    if config.option.keyword or config.option.markexpr:
+        return False
+    base = config.invocation_params.dir
+    asked = [(base / str(arg).split("::")[0]).resolve() for arg in config.args]
+    return any(HERE.is_relative_to(path) for path in asked)
+
+
 def _render() -> str:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
@@ -116,7 +125,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     artifacts.mkdir(exist_ok=True)
     (artifacts / "RELIABILITY.md").write_text(text, encoding="utf-8")
     whole = (
-        exitstatus == 0
+        _whole_folder(session.config)
+        and exitstatus == 0
         and _state["deselected"] == 0
         and _state["collected"] > 0
         and _state["passed"] == _state["collected"]
