@@ -103,7 +103,7 @@ def _save(
         "said_not_covered": round(not_covered / n, 4),
         "first_token_ms": percentiles(first_tokens) if first_tokens else None,
         "turn_ms": percentiles(totals),
-        "model": "Qwen2.5-Coder-0.5B-Instruct Q4_K_M (packaged), llama.cpp, 2 threads",
+        "model": "Qwen2.5-Coder-0.5B-Instruct (packaged Q4_K_M, run as Q8_0), llama.cpp, 2 threads",
     }
     print("saved", save("dialogue_cmrc", payload))
 

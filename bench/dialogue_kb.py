@@ -106,7 +106,7 @@ def main() -> None:
         "language_match_rate": rate(results, "language_ok"),
         "first_token_ms": percentiles([r["first_token_ms"] for r in answered]) if answered else None,
         "tokens_per_s": percentiles(tokens_per_s) if tokens_per_s else None,
-        "model": advisor.settings.llm.model or "Qwen2.5-Coder-0.5B-Instruct Q4_K_M (packaged)",
+        "model": advisor.settings.llm.model or "Qwen2.5-Coder-0.5B-Instruct (packaged Q4_K_M, run as Q8_0)",
         "rows": results,
     }
     print({k: v for k, v in payload.items() if k != "rows"})

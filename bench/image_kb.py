@@ -241,7 +241,7 @@ def main() -> None:
         )
     payload = {
         **summarise(rows),
-        "model": advisor.settings.llm.model or "Qwen2.5-Coder-0.5B-Instruct Q4_K_M (packaged)",
+        "model": advisor.settings.llm.model or "Qwen2.5-Coder-0.5B-Instruct (packaged Q4_K_M, run as Q8_0)",
         "note": CONTENDED,
         "rows": rows,
     }

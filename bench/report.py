@@ -200,6 +200,11 @@ def extra_sections() -> list[str]:
 
     if _load("asr"):
         lines += ["## Speech recognition", "", *asr_section(_load("asr")), ""]
+    from bench.llm_quant import report_section as quant_section
+
+    if result := _load("llm_quant"):
+        lines += ["## The default model's weights: packaged Q4_K_M and Q8_0", "", *quant_section(result)]
+        lines += ["", _provenance(result), ""]
     from bench.turn_latency import report_section as turn_section
 
     if result := _load("turn_latency"):

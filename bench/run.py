@@ -22,6 +22,7 @@ BENCHMARKS = {
     "asr": ["bench.asr"],
     "tts": ["bench.tts"],
     "dialogue_cmrc": ["bench.dialogue_cmrc"],
+    "llm_quant": ["bench.llm_quant"],
     "turn_latency": ["bench.turn_latency"],
     "app": ["bench.app"],
 }

@@ -63,12 +63,14 @@ def shipped(shipped_data_dir: Path) -> KnowledgeLibrary:
 
 @pytest.fixture(scope="session")
 def default_llm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The packaged default model (Qwen2.5 0.5B, llama.cpp), loaded once for the whole run."""
+    """The packaged default model (Qwen2.5 0.5B, llama.cpp) as the app runs it, loaded once for the run."""
+    from advisor.config import LLMSettings
     from advisor.llm.llamacpp import LlamaCppChatModel
-    from advisor.models import QWEN_05B, assemble
+    from advisor.models import QWEN_05B, assemble, requantized
 
+    packaged = assemble(QWEN_05B, tmp_path_factory.mktemp("models"))
     model = LlamaCppChatModel(
-        model_path=str(assemble(QWEN_05B, tmp_path_factory.mktemp("models"))), max_tokens=160, temperature=0.0
+        model_path=str(requantized(packaged, LLMSettings().requantize)), max_tokens=160, temperature=0.0
     )
     model.load()
     return model

@@ -74,6 +74,28 @@ def test_chinese_comes_out_simplified_with_punctuation(asr_data: Path) -> None:
     assert not set(result.text) & set("試總緊張該麼幫")  # the Traditional forms Whisper base tends to write
 
 
+def test_language_detection_and_decoding_share_one_encoder_pass(
+    asr_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 30 s encoder pass is about half of a short clip's time: detecting the language must not
+    run it a second time, and the transcript must be what decoding with the language given gives."""
+    from faster_whisper import WhisperModel
+
+    passes = []
+    encode = WhisperModel.encode
+
+    def counted(self, features):  # type: ignore[no-untyped-def]
+        passes.append(features.shape)
+        return encode(self, features)
+
+    transcriber = create_asr(_settings(asr_data, "faster-whisper"))
+    told = transcriber.transcribe(CHINESE.path, language="zh")
+    monkeypatch.setattr(WhisperModel, "encode", counted)
+    detected = transcriber.transcribe_timed(CHINESE.path)
+    assert len(passes) == 1 and detected.language == "zh"
+    assert detected.text == told.text
+
+
 def test_browser_and_phone_uploads_transcribe(asr_data: Path, english: np.ndarray) -> None:
     """A 48 kHz WebM/Opus (browser microphone) and an AAC .m4a (phone), with silence around the speech."""
     asr = create_asr(_settings(asr_data, "faster-whisper"))

@@ -62,29 +62,44 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
         LlamaCppChatModel(model_path=str(tmp_path / "missing.gguf")).load()
 
 
-def test_the_default_backend_assembles_the_packaged_model(tmp_path: Path) -> None:
+def test_the_default_backend_assembles_the_packaged_model_and_converts_it_once(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     model = create_llm(settings)
     assert isinstance(model, LlamaCppChatModel)
-    assert Path(model.model_path).parent == tmp_path / "models"
-    assert Path(model.model_path).stat().st_size == QWEN_05B.size
+    models = tmp_path / "models"
+    assert (models / QWEN_05B.filename).stat().st_size == QWEN_05B.size  # verified against its sha256
+    converted = Path(model.model_path)
+    assert converted.parent == models and converted.name.endswith(".q8_0.gguf")
+    assert converted.read_bytes()[:4] == b"GGUF"
+    written = converted.stat().st_mtime_ns
+    assert Path(create_llm(settings).model_path) == converted  # a second start reuses it ...
+    assert converted.stat().st_mtime_ns == written
+    converted.write_bytes(b"GGUF truncated")  # ... unless it is not the file that was made
+    assert Path(create_llm(settings).model_path) == converted
+    assert converted.stat().st_size > 100_000_000
+    as_packaged = create_llm(Settings(data_dir=tmp_path, llm={"requantize": ""}))
+    assert Path(as_packaged.model_path) == models / QWEN_05B.filename  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow
-def test_prompts_that_start_alike_share_a_context_and_others_get_their_own(default_llm) -> None:  # type: ignore[no-untyped-def]
-    """One context per prompt start (e.g. the Chinese and the English system prompt), so switching language
-    does not throw away the other language's cached prefix."""
+def test_each_system_prompt_keeps_its_cached_prefix_and_answers_the_same(default_llm) -> None:  # type: ignore[no-untyped-def]
+    """Switching language does not throw away the other language's cached prefix: its state is saved and
+    restored, and what the model says from a restored state is what it says from a fresh read."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    zh = [SystemMessage("规则：只根据资料回答，用简体中文。"), HumanMessage("你好")]
+    zh = [SystemMessage("规则：只根据资料回答，用简体中文。"), HumanMessage("一年有几个季节？")]
     en = [SystemMessage("Rules: answer only from the sources, in English."), HumanMessage("Hello")]
-    default_llm.invoke(zh, max_tokens=2)
+    llama = default_llm.load()
+    with default_llm._lock:
+        llama.reset()  # a fresh read of the Chinese prompt
+    first = default_llm.invoke(zh, max_tokens=12, temperature=0.0).content
     default_llm.invoke(en, max_tokens=2)
-
-    def payload(messages: list) -> list[dict]:  # type: ignore[type-arg]
-        return [{"role": "system" if m.type == "system" else "user", "content": m.content} for m in messages]
-
-    first, second = default_llm._context(payload(zh)), default_llm._context(payload(en))
-    assert first is not second
-    assert default_llm._context(payload(zh)) is first  # the Chinese prompt comes back to its own cache
-    assert len(default_llm._contexts) <= default_llm.contexts
+    swaps = default_llm._states.swaps
+    with default_llm._lock:
+        default_llm._ready([{"role": "system", "content": zh[0].content}])
+        held = llama.detokenize(list(llama.input_ids[: llama.n_tokens])).decode("utf-8", "ignore")
+    assert default_llm._states.swaps == swaps + 1
+    assert zh[0].content in held and "Rules:" not in held  # the Chinese prompt's state is back ...
+    assert "季节" not in held  # ... up to its system prompt: the question was that turn's own
+    assert default_llm.invoke(zh, max_tokens=12, temperature=0.0).content == first
+    assert len(default_llm._states.keys()) <= default_llm.prompt_states

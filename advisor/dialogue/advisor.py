@@ -97,8 +97,8 @@ class Advisor:
             model = self.llm()
             prefill = getattr(model, "prefill", None)
             if callable(prefill):
-                # Read the shared start of the answer prompt now (in each language: llama.cpp keeps a
-                # context per prompt start), so the first question reuses it.
+                # Read the shared start of the answer prompt now, in each language (llama.cpp saves
+                # each prompt start's state), so the first question in either reuses it.
                 for language in ("zh", "en"):
                     persona = self.prompts.persona("general", language)
                     prefill(build_messages(self.prompts, persona, language, "", [], [])[:1])

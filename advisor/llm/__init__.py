@@ -14,14 +14,16 @@ LLMS: Registry[BaseChatModel] = Registry("llm")
 @LLMS.register("llamacpp")
 def _llamacpp(settings: Settings) -> BaseChatModel:
     from advisor.llm.llamacpp import LlamaCppChatModel
-    from advisor.models import QWEN_05B, ModelIntegrityError, ModelMissing, assemble
+    from advisor.models import QWEN_05B, ModelIntegrityError, ModelMissing, assemble, requantized
 
     path = settings.llm.model
     if not path:
         try:
-            path = str(assemble(QWEN_05B, settings.data_dir / "models"))
+            packaged = assemble(QWEN_05B, settings.data_dir / "models")
         except (ModelMissing, ModelIntegrityError) as exc:
             raise LLMUnavailable(str(exc)) from exc
+        fast = settings.llm.requantize
+        path = str(requantized(packaged, fast) if fast else packaged)
     return LlamaCppChatModel(
         model_path=path, n_ctx=settings.llm.context_tokens, n_threads=settings.llm.threads
     )

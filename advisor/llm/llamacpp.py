@@ -2,7 +2,8 @@
 
 One Llama instance per process, loaded on first use. Requests take turns on it (a lock): two cores
 cannot run two generations faster than one after the other, and llama.cpp reuses the cached state of
-the longest unchanged prompt prefix, which a shared instance keeps warm.
+the longest unchanged prompt prefix, which a shared instance keeps warm; the prefixes of other system
+prompts (the other language, other advisors) are saved and swapped in (prompt_states.py).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 from advisor.llm.base import LLMUnavailable
+from advisor.llm.prompt_states import PromptStates
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
-PREFIX_KEY_CHARS = 40  # prompts whose first message starts with the same text share a context
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -33,9 +34,10 @@ class LlamaCppChatModel(BaseChatModel):
     n_threads: int = 2
     max_tokens: int = 512
     temperature: float = 0.2
-    contexts: int = 2  # llama.cpp contexts kept warm, each with its own prompt cache (e.g. zh and en)
+    flash_attn: bool = True  # reads prompts a few percent faster on CPU, same answers
+    prompt_states: int = 8  # saved prompt prefixes (e.g. each language's and advisor's system prompt)
     _llama: Any = PrivateAttr(default=None)
-    _contexts: list[tuple[str, Any]] = PrivateAttr(default_factory=list)  # (prompt key, Llama), LRU first
+    _states: PromptStates = PrivateAttr(default_factory=PromptStates)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -44,11 +46,11 @@ class LlamaCppChatModel(BaseChatModel):
         return "llama.cpp"
 
     def load(self) -> Any:
-        """The first llama.cpp context (the model loads here, once)."""
+        """The llama.cpp model and its one context (loaded here, once)."""
         with self._load_lock:
             if self._llama is None:
                 self._llama = self._open()
-                self._contexts.append(("", self._llama))
+                self._states.capacity = self.prompt_states
             return self._llama
 
     def _open(self) -> Any:
@@ -59,36 +61,23 @@ class LlamaCppChatModel(BaseChatModel):
         if not Path(self.model_path).is_file():
             raise LLMUnavailable(f"no GGUF model file at {self.model_path}")
         try:
-            # The weights are memory-mapped: a second context shares them and adds only its own cache.
             return Llama(
                 model_path=self.model_path,
                 n_ctx=self.n_ctx,
                 n_threads=self.n_threads,
                 n_batch=512,
+                flash_attn=self.flash_attn,
                 verbose=False,
             )
         except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on bad files
             raise LLMUnavailable(f"could not load {self.model_path}: {exc}") from exc
 
-    def _context(self, messages: list[dict[str, str]]) -> Any:
-        """The context to answer in. Each keeps the state of the last prompt it read, and llama.cpp
-        reuses its longest unchanged prefix: prompts that start alike (the same system prompt, e.g. one
-        per language) go to the same context, up to `contexts` of them, least recently used replaced."""
-        self.load()
-        key = messages[0]["content"][:PREFIX_KEY_CHARS] if messages else ""
-        with self._load_lock:
-            found = next((i for i, (k, _) in enumerate(self._contexts) if k == key), None)
-            if found is None:
-                unclaimed = self._contexts[0][0] == ""  # the first context has served no prompt yet
-                if not unclaimed and len(self._contexts) < self.contexts:
-                    self._contexts.append((key, self._open()))
-                    found = len(self._contexts) - 1
-                else:
-                    found = 0  # unclaimed, or the least recently used: this prompt overwrites its cache
-                self._contexts[found] = (key, self._contexts[found][1])
-            entry = self._contexts.pop(found)
-            self._contexts.append(entry)  # most recently used last
-            return entry[1]
+    def _ready(self, messages: list[dict[str, str]]) -> Any:
+        """The model, holding the saved state that shares most with this prompt. Call under `_lock`."""
+        llama = self.load()
+        shared = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
+        self._states.activate(llama, shared)
+        return llama
 
     def count_tokens(self, text: str) -> int:
         return len(self.load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -97,8 +86,8 @@ class LlamaCppChatModel(BaseChatModel):
         """Evaluate the prompt of `messages` (e.g. the system prompt) without generating, so a later
         prompt that starts the same way reuses the cached state instead of reading it again."""
         payload = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
-        llama = self._context(payload)
         with self._lock:
+            llama = self._ready(payload)
             llama.create_chat_completion(messages=payload, max_tokens=1, temperature=0.0)
 
     def _stream(
@@ -109,8 +98,8 @@ class LlamaCppChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         payload = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
-        llama = self._context(payload)
         with self._lock:
+            llama = self._ready(payload)
             stream = llama.create_chat_completion(
                 messages=payload,
                 stream=True,
