@@ -30,7 +30,9 @@ def prompts(count: int) -> list[list[dict[str, str]]]:
     advisor = build()
     settings = advisor.settings
     rows = [r for r in questions_all() if r["kind"] == "answerable"]
-    rows = [r for i, r in enumerate(sorted(rows, key=lambda r: r["id"])) if i % max(1, len(rows) // count) == 0]
+    rows = [
+        r for i, r in enumerate(sorted(rows, key=lambda r: r["id"])) if i % max(1, len(rows) // count) == 0
+    ]
     out = []
     for row in rows[:count]:
         found = advisor.retriever.retrieve(row["question"], settings.retrieval.top_k, None, None)
@@ -45,7 +47,12 @@ def prompts(count: int) -> list[list[dict[str, str]]]:
             [(i, r.title, text) for i, (r, text) in enumerate(zip(found, focused, strict=False), start=1)],
             [],
         )
-        out.append([{"role": "system" if m.type == "system" else "user", "content": str(m.content)} for m in messages])
+        out.append(
+            [
+                {"role": "system" if m.type == "system" else "user", "content": str(m.content)}
+                for m in messages
+            ]
+        )
     return out
 
 
@@ -58,7 +65,9 @@ def measure(path: str, chats: list[list[dict[str, str]]]) -> dict[str, Any]:
     from llama_cpp import Llama
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-    llama = Llama(model_path=path, n_ctx=4096, n_threads=2, n_batch=512, flash_attn=True, logits_all=True, verbose=False)
+    llama = Llama(
+        model_path=path, n_ctx=4096, n_threads=2, n_batch=512, flash_attn=True, logits_all=True, verbose=False
+    )
     formatter = Jinja2ChatFormatter(
         template=llama.metadata["tokenizer.chat_template"], eos_token="<|im_end|>", bos_token=""
     )
@@ -99,7 +108,10 @@ def main() -> None:
         "next_token_agreement": round(statistics.mean(agree), 4),
         "mean_kl": round(statistics.mean(kl), 5),
         "identical_greedy_answers": same,
-        "sizes_mb": {"q4_k_m": round(packaged.stat().st_size / 2**20), "q8_0": round(converted.stat().st_size / 2**20)},
+        "sizes_mb": {
+            "q4_k_m": round(packaged.stat().st_size / 2**20),
+            "q8_0": round(converted.stat().st_size / 2**20),
+        },
     }
     print(result)
     save("llm_quant", result)
