@@ -33,7 +33,7 @@ class LLMSettings(BaseModel):
     threads: int = 2
     context_tokens: int = 4096
     # The packaged model converted once to this llama.cpp type ("" = as packaged, Q4_K_M): Q8_0 reads
-    # prompts about 10% faster on AVX-512 CPUs with the same answers (advisor/models.py).
+    # prompts 7-10% faster on AVX-512 CPUs, answers of the same quality (advisor/models.py).
     requantize: str = "q8_0"
 
 

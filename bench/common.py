@@ -81,3 +81,13 @@ def save(name: str, payload: dict[str, Any]) -> Path:
     path = RESULTS_DIR / f"{name}.json"
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     return path
+
+
+def llm_label(settings: Any) -> str:
+    """The model a benchmark ran, as the settings chose it."""
+    if settings.llm.model:
+        return str(settings.llm.model)
+    converted = settings.llm.requantize
+    return "Qwen2.5-Coder-0.5B-Instruct (packaged Q4_K_M" + (
+        f", run as {converted.upper()})" if converted else ")"
+    )

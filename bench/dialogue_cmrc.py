@@ -15,9 +15,10 @@ import random
 import re
 import time
 
+from advisor.config import Settings
 from advisor.dialogue.advisor import Advisor
 from advisor.events import Sources, TurnEnd
-from bench.common import percentiles, save
+from bench.common import llm_label, percentiles, save
 from bench.retrieval_cmrc import build, load_split
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -103,7 +104,7 @@ def _save(
         "said_not_covered": round(not_covered / n, 4),
         "first_token_ms": percentiles(first_tokens) if first_tokens else None,
         "turn_ms": percentiles(totals),
-        "model": "Qwen2.5-Coder-0.5B-Instruct (packaged Q4_K_M, run as Q8_0), llama.cpp, 2 threads",
+        "model": f"{llm_label(Settings())}, llama.cpp, 2 threads",
     }
     print("saved", save("dialogue_cmrc", payload))
 

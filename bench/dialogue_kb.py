@@ -17,7 +17,7 @@ from advisor.dialogue.advisor import Advisor
 from advisor.events import Sources, TextDelta, TurnEnd
 from advisor.knowledge.ingest import ingest
 from advisor.knowledge.library import KnowledgeLibrary
-from bench.common import bench_data_dir, percentiles, save
+from bench.common import bench_data_dir, llm_label, percentiles, save
 from bench.retrieval_kb import questions_all
 
 
@@ -106,7 +106,7 @@ def main() -> None:
         "language_match_rate": rate(results, "language_ok"),
         "first_token_ms": percentiles([r["first_token_ms"] for r in answered]) if answered else None,
         "tokens_per_s": percentiles(tokens_per_s) if tokens_per_s else None,
-        "model": advisor.settings.llm.model or "Qwen2.5-Coder-0.5B-Instruct (packaged Q4_K_M, run as Q8_0)",
+        "model": llm_label(advisor.settings),
         "rows": results,
     }
     print({k: v for k, v in payload.items() if k != "rows"})

@@ -27,7 +27,7 @@ from advisor.events import ImageText, Sources, TurnEnd
 from advisor.knowledge.ingest import ingest
 from advisor.knowledge.library import KnowledgeLibrary
 from advisor.vision.limits import limits_message
-from bench.common import bench_data_dir, percentiles, save
+from bench.common import bench_data_dir, llm_label, percentiles, save
 from bench.image_cases import CASES, Case, image_bytes, read_key_words, squash
 
 NAME = "image_kb"
@@ -241,7 +241,7 @@ def main() -> None:
         )
     payload = {
         **summarise(rows),
-        "model": advisor.settings.llm.model or "Qwen2.5-Coder-0.5B-Instruct (packaged Q4_K_M, run as Q8_0)",
+        "model": llm_label(advisor.settings),
         "note": CONTENDED,
         "rows": rows,
     }

@@ -9,6 +9,7 @@ import sys
 import threading
 
 import pytest
+from pydantic import Field
 
 from advisor.config import REPO_ROOT, Settings
 from advisor.dialogue.prompts import build_messages, load_prompts
@@ -81,3 +82,32 @@ def test_the_language_model_loads_once_for_concurrent_first_turns(
     for thread in threads:
         thread.join()
     assert len(built) == 1
+
+
+def test_warm_up_reads_every_advisors_prompt_and_gives_way_to_the_first_question(settings: Settings) -> None:
+    """Every advisor's system prompt is read at start (each has its saved llama.cpp state), so no first
+    question pays for it; once a question has arrived, the warm-up stops after the general advisor."""
+    from advisor.dialogue.advisor import Advisor
+    from advisor.llm.fake import ScriptedChatModel
+
+    class Prefilling(ScriptedChatModel):
+        read: list[str] = Field(default_factory=list)
+
+        def prefill(self, messages: list) -> None:  # type: ignore[type-arg]
+            self.read.append(str(messages[0].content))
+
+    settings.embeddings.backend = "hashing"
+    model = Prefilling(replies=["ok"])
+    advisor = Advisor(settings, llm=model)
+    advisor.warm_up()
+    book = advisor.prompts
+    expected = {
+        str(build_messages(book, book.persona(d, lang), lang, "", [], [])[0].content)
+        for d in ["general", *book.domains]
+        for lang in ("zh", "en")
+    }
+    assert len(expected) == 2 * (1 + len(book.domains)) and set(model.read) == expected
+    model.read = []
+    advisor.turns_started = 1
+    advisor.warm_up()
+    assert len(model.read) == 2  # the general advisor, in both languages

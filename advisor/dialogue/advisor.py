@@ -71,6 +71,7 @@ class Advisor:
         self._vision: Any = None
         self._asr: Any = None
         self._llm_lock = threading.Lock()
+        self.turns_started = 0  # warm-up stops reading prompts ahead once people are asking
 
     # -- the model loads on first use; a failure is remembered and reported, not retried per turn ----
     def llm(self) -> BaseChatModel:
@@ -97,11 +98,16 @@ class Advisor:
             model = self.llm()
             prefill = getattr(model, "prefill", None)
             if callable(prefill):
-                # Read the shared start of the answer prompt now, in each language (llama.cpp saves
-                # each prompt start's state), so the first question in either reuses it.
-                for language in ("zh", "en"):
-                    persona = self.prompts.persona("general", language)
-                    prefill(build_messages(self.prompts, persona, language, "", [], [])[:1])
+                # Read every advisor's system prompt now, in each language (llama.cpp saves each
+                # one's state), so no first question pays for it; the general advisor's first. A
+                # question that arrives meanwhile goes first: the rest are read on first use.
+                domains = ["general", *(d for d in self.prompts.domains if d != "general")]
+                for domain in domains:
+                    for language in ("zh", "en"):
+                        if self.turns_started and domain != "general":
+                            return
+                        persona = self.prompts.persona(domain, language)
+                        prefill(build_messages(self.prompts, persona, language, "", [], [])[:1])
 
     # -- one turn --------------------------------------------------------------------------------------
     def turn(
@@ -117,6 +123,7 @@ class Advisor:
         """One turn. `audio` is a spoken question (file path or bytes) for the ASR stage; `image` an
         uploaded picture (path or bytes) for the vision stage."""
         started = time.perf_counter()
+        self.turns_started += 1
         answer = _Answer()
         if audio is not None:
             heard = yield from self._transcribe(audio, language_hint, started, answer)

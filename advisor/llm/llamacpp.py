@@ -35,7 +35,7 @@ class LlamaCppChatModel(BaseChatModel):
     max_tokens: int = 512
     temperature: float = 0.2
     flash_attn: bool = True  # reads prompts a few percent faster on CPU, same answers
-    prompt_states: int = 8  # saved prompt prefixes (e.g. each language's and advisor's system prompt)
+    prompt_states: int = 16  # saved prompt prefixes: every advisor's system prompt in both languages (14)
     _llama: Any = PrivateAttr(default=None)
     _states: PromptStates = PrivateAttr(default_factory=PromptStates)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)

@@ -59,7 +59,7 @@ def _common_prefix(a: str, b: str) -> int:
 class PromptStates:
     """Swap the prompt state of one `llama_cpp.Llama` by key; at most `capacity` states kept (LRU)."""
 
-    def __init__(self, capacity: int = 8) -> None:
+    def __init__(self, capacity: int = 16) -> None:
         self.capacity = capacity
         self.current: str | None = None  # whose prompt the context holds now
         self._saved: OrderedDict[str, _State] = OrderedDict()
