@@ -96,6 +96,21 @@ def test_language_detection_and_decoding_share_one_encoder_pass(
     assert detected.text == told.text
 
 
+@pytest.mark.slow
+def test_openai_whisper_also_encodes_each_clip_once(asr_data: Path) -> None:
+    transcriber = create_asr(_settings(asr_data, "openai-whisper"))
+    told = transcriber.transcribe(CHINESE.path, language="zh")
+    engine, _ = transcriber.engine()  # type: ignore[attr-defined]
+    passes: list[object] = []
+    hook = engine.model.encoder.conv1.register_forward_hook(lambda *_: passes.append(1))
+    try:
+        detected = transcriber.transcribe_timed(CHINESE.path)
+    finally:
+        hook.remove()
+    assert len(passes) == 1 and detected.language == "zh"
+    assert detected.text == told.text
+
+
 def test_browser_and_phone_uploads_transcribe(asr_data: Path, english: np.ndarray) -> None:
     """A 48 kHz WebM/Opus (browser microphone) and an AAC .m4a (phone), with silence around the speech."""
     asr = create_asr(_settings(asr_data, "faster-whisper"))

@@ -43,15 +43,42 @@ class OpenAIWhisperEngine:
             for layer, head in heads:
                 mask[layer, head] = True
             self.model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
+        self._remember_last_encoding()
+
+    def _remember_last_encoding(self) -> None:
+        """The encoder pass over a 30 s window is most of a short clip's time, and language detection
+        and decoding (and each temperature fallback) would each run it: the encoder remembers its last
+        input and output, and detection cuts the first window exactly as transcribe() will."""
+        import torch
+
+        encoder = self.model.encoder
+        forward = encoder.forward
+        self.last: tuple[Any, Any] | None = None
+
+        def remembering(mel: Any) -> Any:
+            if self.last is not None and self.last[0].shape == mel.shape and torch.equal(self.last[0], mel):
+                return self.last[1]
+            output = forward(mel)
+            self.last = (mel.detach().clone(), output)
+            return output
+
+        encoder.forward = remembering
 
     def detect(self, audio: Any) -> dict[str, float]:
         import torch
         import whisper
+        from whisper.audio import N_FRAMES, N_SAMPLES
 
-        samples = whisper.pad_or_trim(np.asarray(audio, dtype=np.float32))
-        mel = whisper.log_mel_spectrogram(samples, n_mels=self.model.dims.n_mels).to(self.device)
+        # The first window as transcribe() cuts it: 30 s of silence appended, the frames of the audio
+        # kept, then padded with zeros to 30 s.
+        mel = whisper.log_mel_spectrogram(
+            np.asarray(audio, dtype=np.float32), self.model.dims.n_mels, padding=N_SAMPLES
+        )
+        frames = min(N_FRAMES, mel.shape[-1] - N_FRAMES)
+        dtype = torch.float16 if self.device == "cuda" else torch.float32
+        window = whisper.pad_or_trim(mel[:, :frames], N_FRAMES).to(self.device).to(dtype)
         with torch.inference_mode():
-            _, probabilities = self.model.detect_language(mel)
+            _, probabilities = self.model.detect_language(window)
         return {str(code): float(p) for code, p in dict(probabilities).items()}
 
     def decode(
@@ -74,6 +101,7 @@ class OpenAIWhisperEngine:
             fp16=self.device == "cuda",
             verbose=None,  # no printing, no progress bar
         )
+        self.last = None  # the next clip is different audio; free the window
         return [
             Segment(str(s["text"]), float(s["no_speech_prob"]), float(s["avg_logprob"]))
             for s in result["segments"]
