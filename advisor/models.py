@@ -6,6 +6,7 @@ are odd, so their content is treated as untrusted: the assembled file must match
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
 import os
@@ -122,8 +123,6 @@ def requantized(source: Path, ftype: str) -> Path:
         if target.exists() and marker.exists() and marker.read_text() == _stamp(target, expected):
             return target
         try:
-            import ctypes
-
             import llama_cpp
 
             code = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{ftype.upper()}")

@@ -43,6 +43,7 @@ class OpenAIWhisperEngine:
             for layer, head in heads:
                 mask[layer, head] = True
             self.model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
+        self.last: tuple[Any, Any] | None = None  # the encoder's last input and output
         self._remember_last_encoding()
 
     def _remember_last_encoding(self) -> None:
@@ -53,7 +54,6 @@ class OpenAIWhisperEngine:
 
         encoder = self.model.encoder
         forward = encoder.forward
-        self.last: tuple[Any, Any] | None = None
 
         def remembering(mel: Any) -> Any:
             if self.last is not None and self.last[0].shape == mel.shape and torch.equal(self.last[0], mel):
@@ -89,19 +89,21 @@ class OpenAIWhisperEngine:
         if hotwords:  # no hotwords option here: the words lead the prompt, carried to every window
             prompt = f"{hotwords}。{prompt or ''}"
 
-        result = whisper.transcribe(
-            self.model,
-            np.asarray(audio, dtype=np.float32),
-            language=language,
-            task="transcribe",
-            beam_size=BEAM_SIZE,
-            initial_prompt=prompt,
-            carry_initial_prompt=prompt is not None,
-            condition_on_previous_text=True,
-            fp16=self.device == "cuda",
-            verbose=None,  # no printing, no progress bar
-        )
-        self.last = None  # the next clip is different audio; free the window
+        try:
+            result = whisper.transcribe(
+                self.model,
+                np.asarray(audio, dtype=np.float32),
+                language=language,
+                task="transcribe",
+                beam_size=BEAM_SIZE,
+                initial_prompt=prompt,
+                carry_initial_prompt=prompt is not None,
+                condition_on_previous_text=True,
+                fp16=self.device == "cuda",
+                verbose=None,  # no printing, no progress bar
+            )
+        finally:
+            self.last = None  # the next clip is different audio; free the window
         return [
             Segment(str(s["text"]), float(s["no_speech_prob"]), float(s["avg_logprob"]))
             for s in result["segments"]
