@@ -532,6 +532,36 @@ def serve() -> None:
 
 
 @app.command()
+def doctor(
+    engines: Annotated[
+        list[str] | None, typer.Option("--engine", help="llm, embeddings, asr, ocr, tts-en, tts-zh")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run each engine once in a child process of its own and say what works on this machine."""
+    from advisor.doctor import PROBES, diagnose, machine
+    from advisor.doctor import as_json as doctor_json
+
+    unknown = [e for e in engines or [] if e not in PROBES]
+    if unknown:
+        raise _fail(f"unknown engine {unknown[0]!r}; choose from: {', '.join(PROBES)}", 2)
+    probes = diagnose(engines)
+    if as_json:
+        print(doctor_json(probes))
+    else:
+        about = machine()
+        console.print(
+            f"CPU: {about['cpu']} ({about['cores']} cores); {about['instruction_sets']}; AMX {about['amx']}"
+        )
+        table = Table("engine", "works", "seconds", "detail")
+        for p in probes:
+            table.add_row(p.engine, "yes" if p.ok else "[red]no[/red]", f"{p.seconds:.1f}", p.detail)
+        console.print(table)
+    if not all(p.ok for p in probes):
+        raise typer.Exit(1)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     from advisor import __version__

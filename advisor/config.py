@@ -35,6 +35,9 @@ class LLMSettings(BaseModel):
     # The packaged model converted once to this llama.cpp type ("" = as packaged, Q4_K_M): Q8_0 reads
     # prompts 7-10% faster on AVX-512 CPUs, answers of the same quality (advisor/models.py).
     requantize: str = "q8_0"
+    # llama.cpp runs in a supervised worker process: a native crash ends one turn (the sources are
+    # quoted) and the worker is started again, instead of taking the whole app down.
+    worker_process: bool = True
 
 
 class ASRSettings(BaseModel):

@@ -105,7 +105,24 @@ def assemble(model: PackagedModel, models_dir: Path) -> Path:
         return target
 
 
-def requantized(source: Path, ftype: str) -> Path:
+def _requantize_plan(source: Path, ftype: str) -> tuple[Path, str]:
+    """Where `source` converted to `ftype` lives, and the origin its marker must name."""
+    target = source.with_name(f"{source.stem}.{ftype}.gguf")
+    origin = source.with_suffix(".verified")
+    return target, (origin.read_text() if origin.exists() else sha256_of(source)) + f" -> {ftype}"
+
+
+def _is_current(target: Path, expected: str) -> bool:
+    marker = target.with_suffix(".verified")
+    return target.exists() and marker.exists() and marker.read_text() == _stamp(target, expected)
+
+
+def needs_requantizing(source: Path | str, ftype: str) -> bool:
+    """Whether `requantized(source, ftype)` has a conversion to do (so a caller can say so first)."""
+    return not _is_current(*_requantize_plan(Path(source), ftype))
+
+
+def requantized(source: Path | str, ftype: str) -> Path:
     """`source` (a GGUF file) converted once to llama.cpp's `ftype` (e.g. "q8_0"), next to it; cached.
 
     Why: on AVX-512 CPUs llama.cpp reads a prompt 7-10% faster from Q8_0 weights than from the packaged
@@ -113,14 +130,13 @@ def requantized(source: Path, ftype: str) -> Path:
     and the same in-house answer quality (bench/llm_quant.py; bench/dialogue_kb.py run with each file,
     ADVISOR_LLM__REQUANTIZE="" for the packaged one). It costs 175 MB more
     on disk and about 2.7 s once. The derived file is rebuilt when the source changes; if llama.cpp
-    cannot convert it, the source is used as it is.
+    cannot convert it, the source is used as it is. llama.cpp logs the conversion on stderr: the caller
+    runs this where stderr is a log (the LLM worker process), not the user's terminal.
     """
-    target = source.with_name(f"{source.stem}.{ftype}.gguf")
-    marker = target.with_suffix(".verified")
-    origin = source.with_suffix(".verified")
-    expected = (origin.read_text() if origin.exists() else sha256_of(source)) + f" -> {ftype}"
+    source = Path(source)
+    target, expected = _requantize_plan(source, ftype)
     with _lock:
-        if target.exists() and marker.exists() and marker.read_text() == _stamp(target, expected):
+        if _is_current(target, expected):
             return target
         try:
             import llama_cpp
@@ -138,7 +154,7 @@ def requantized(source: Path, ftype: str) -> Path:
             tmp.unlink(missing_ok=True)
             return source
         os.replace(tmp, target)
-        marker.write_text(_stamp(target, expected))
+        target.with_suffix(".verified").write_text(_stamp(target, expected))
         return target
 
 

@@ -205,6 +205,11 @@ def extra_sections() -> list[str]:
     if result := _load("llm_quant"):
         lines += ["## The default model's weights: packaged Q4_K_M and Q8_0", "", *quant_section(result)]
         lines += ["", _provenance(result), ""]
+    from bench.llm_build import report_section as build_section
+
+    if result := _load("llm_build"):
+        lines += ["## The llama.cpp build and the model's worker process", "", *build_section(result)]
+        lines += ["", _provenance(result), ""]
     from bench.turn_latency import report_section as turn_section
 
     if result := _load("turn_latency"):

@@ -23,6 +23,7 @@ BENCHMARKS = {
     "tts": ["bench.tts"],
     "dialogue_cmrc": ["bench.dialogue_cmrc"],
     "llm_quant": ["bench.llm_quant"],
+    "llm_build": ["bench.llm_build"],
     "turn_latency": ["bench.turn_latency"],
     "app": ["bench.app"],
 }

@@ -62,8 +62,17 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
         LlamaCppChatModel(model_path=str(tmp_path / "missing.gguf")).load()
 
 
+def test_the_default_backend_runs_the_model_in_a_supervised_worker(tmp_path: Path) -> None:
+    from advisor.llm.supervised import SupervisedChatModel
+
+    model = create_llm(Settings(data_dir=tmp_path))
+    assert isinstance(model, SupervisedChatModel)
+    assert model.spec["model_path"].endswith(QWEN_05B.filename) and model.spec["requantize"] == "q8_0"
+    assert model.pid is None  # nothing starts before the first use
+
+
 def test_the_default_backend_assembles_the_packaged_model_and_converts_it_once(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path)
+    settings = Settings(data_dir=tmp_path, llm={"worker_process": False})
     model = create_llm(settings)
     assert isinstance(model, LlamaCppChatModel)
     models = tmp_path / "models"
@@ -77,7 +86,7 @@ def test_the_default_backend_assembles_the_packaged_model_and_converts_it_once(t
     converted.write_bytes(b"GGUF truncated")  # ... unless it is not the file that was made
     assert Path(create_llm(settings).model_path) == converted
     assert converted.stat().st_size > 100_000_000
-    as_packaged = create_llm(Settings(data_dir=tmp_path, llm={"requantize": ""}))
+    as_packaged = create_llm(Settings(data_dir=tmp_path, llm={"requantize": "", "worker_process": False}))
     assert Path(as_packaged.model_path) == models / QWEN_05B.filename  # type: ignore[attr-defined]
 
 

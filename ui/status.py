@@ -18,7 +18,8 @@ class Row:
     backend: str
     model: str
     state: str  # ready | lazy | off
-    detail: str = ""
+    detail: str = ""  # why it is off, or (ready) what happened to it
+    build: str = ""  # the instruction sets a native engine was built for
 
 
 def rows(advisor: Advisor, modalities: Modalities) -> list[Row]:
@@ -36,7 +37,11 @@ def rows(advisor: Advisor, modalities: Modalities) -> list[Row]:
         path = str(getattr(loaded, "model_path", "") or "")
         model = Path(path).name if path else str(getattr(loaded, "model_name", "") or model)
     state = "off" if llm_error else "ready" if loaded is not None else "lazy"
-    out.append(Row("comp_llm", backend, model, state, llm_error))
+    detail, build = llm_error, ""
+    health = getattr(loaded, "health", None)
+    if callable(health):  # a supervised worker: crashes, restarts and the build's instruction sets
+        state, build, detail = health()
+    out.append(Row("comp_llm", backend, model, state, detail, build))
     library = advisor.library
     embedder_loaded = getattr(library, "_embedder", None) is not None
     out.append(
@@ -71,7 +76,11 @@ def kb_summary(advisor: Advisor) -> tuple[int, int, int]:
 
 def _state(row: Row, lang: str) -> str:
     if row.state == "ready":
-        return t(lang, "state_ready")
+        notes = [t(lang, "llm_build", sets=row.build)] if row.build else []
+        if row.detail and row.component == "comp_llm":
+            notes.append(t(lang, "llm_restarted", reason=row.detail))
+        text = t(lang, "state_ready")
+        return f"{text} ({plain('; '.join(notes)[:300], keep_lines=False)})" if notes else text
     if row.state == "lazy":
         return t(lang, "state_lazy")
     return t(lang, "state_off", reason=plain(row.detail[:300], keep_lines=False))

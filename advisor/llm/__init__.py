@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 from langchain_core.language_models import BaseChatModel
 
 from advisor.config import Settings
-from advisor.llm.base import LLMUnavailable, stream_text
+from advisor.llm.base import LLMCrashed, LLMUnavailable, stream_text
 from advisor.registry import Registry
 
 LLMS: Registry[BaseChatModel] = Registry("llm")
@@ -13,20 +15,33 @@ LLMS: Registry[BaseChatModel] = Registry("llm")
 
 @LLMS.register("llamacpp")
 def _llamacpp(settings: Settings) -> BaseChatModel:
-    from advisor.llm.llamacpp import LlamaCppChatModel
     from advisor.models import QWEN_05B, ModelIntegrityError, ModelMissing, assemble, requantized
 
-    path = settings.llm.model
+    path, ftype = settings.llm.model, ""
     if not path:
         try:
-            packaged = assemble(QWEN_05B, settings.data_dir / "models")
+            path = str(assemble(QWEN_05B, settings.data_dir / "models"))
         except (ModelMissing, ModelIntegrityError) as exc:
             raise LLMUnavailable(str(exc)) from exc
-        fast = settings.llm.requantize
-        path = str(requantized(packaged, fast) if fast else packaged)
-    return LlamaCppChatModel(
-        model_path=path, n_ctx=settings.llm.context_tokens, n_threads=settings.llm.threads
-    )
+        ftype = settings.llm.requantize
+    n_ctx, n_threads = settings.llm.context_tokens, settings.llm.threads
+    if settings.llm.worker_process:
+        from advisor.llm.supervised import SupervisedChatModel
+
+        log = settings.data_dir / "logs" / "llm-worker.log"
+        return SupervisedChatModel(
+            spec={"model_path": path, "requantize": ftype, "n_ctx": n_ctx, "n_threads": n_threads},
+            log_path=str(log),
+            on_progress=_say,
+        )
+    from advisor.llm.llamacpp import LlamaCppChatModel
+
+    path = str(requantized(path, ftype) if ftype else path)
+    return LlamaCppChatModel(model_path=path, n_ctx=n_ctx, n_threads=n_threads)
+
+
+def _say(progress: str) -> None:
+    print(f"advisor: {progress}…", file=sys.stderr, flush=True)
 
 
 @LLMS.register("openai")
@@ -47,4 +62,4 @@ def create_llm(settings: Settings) -> BaseChatModel:
     return LLMS.create(settings.llm.backend, settings)
 
 
-__all__ = ["LLMS", "LLMUnavailable", "create_llm", "stream_text"]
+__all__ = ["LLMS", "LLMCrashed", "LLMUnavailable", "create_llm", "stream_text"]

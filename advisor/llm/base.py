@@ -13,6 +13,14 @@ class LLMUnavailable(RuntimeError):
     """The model could not be loaded or reached; the message says what to do."""
 
 
+class LLMCrashed(LLMUnavailable):
+    """The model's worker process died (a native crash); it is being started again."""
+
+    def __init__(self, message: str, how: str = "") -> None:
+        super().__init__(message)
+        self.how = how
+
+
 def stream_text(model: BaseChatModel, messages: Sequence[BaseMessage], **kwargs: Any) -> Iterator[str]:
     """Only the text of each streamed chunk."""
     for chunk in model.stream(list(messages), **kwargs):

@@ -8,6 +8,8 @@ prompts (the other language, other advisors) are saved and swapped in (prompt_st
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 from advisor.llm.base import LLMUnavailable
+from advisor.llm.cpu import BuildCheck, check_build
 from advisor.llm.prompt_states import PromptStates
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
@@ -36,6 +39,9 @@ class LlamaCppChatModel(BaseChatModel):
     temperature: float = 0.2
     flash_attn: bool = True  # reads prompts a few percent faster on CPU, same answers
     prompt_states: int = 16  # saved prompt prefixes: every advisor's system prompt in both languages (14)
+    # llama.cpp's extra weight buffer types (repacked / AMX layouts); None = on unless the build has AMX
+    # that this OS does not grant, where they would place weights in tiles the process may not use.
+    extra_buffers: bool | None = None
     _llama: Any = PrivateAttr(default=None)
     _states: PromptStates = PrivateAttr(default_factory=PromptStates)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -60,15 +66,20 @@ class LlamaCppChatModel(BaseChatModel):
             raise LLMUnavailable("llama-cpp-python is not installed: pip install llama-cpp-python") from exc
         if not Path(self.model_path).is_file():
             raise LLMUnavailable(f"no GGUF model file at {self.model_path}")
+        check = build_check()
+        if not check.runs_here:
+            raise LLMUnavailable(check.problem())
+        extra = not check.plain_buffers_only if self.extra_buffers is None else self.extra_buffers
         try:
-            return Llama(
-                model_path=self.model_path,
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads,
-                n_batch=512,
-                flash_attn=self.flash_attn,
-                verbose=False,
-            )
+            with contextlib.nullcontext() if extra else _plain_buffers():
+                return Llama(
+                    model_path=self.model_path,
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    n_batch=512,
+                    flash_attn=self.flash_attn,
+                    verbose=False,
+                )
         except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on bad files
             raise LLMUnavailable(f"could not load {self.model_path}: {exc}") from exc
 
@@ -126,3 +137,30 @@ class LlamaCppChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+
+
+@functools.cache
+def build_check() -> BuildCheck:
+    """The installed llama.cpp build's instruction sets against this CPU and OS."""
+    import llama_cpp
+
+    return check_build(llama_cpp.llama_print_system_info().decode("utf-8", "replace"))
+
+
+@contextlib.contextmanager
+def _plain_buffers() -> Iterator[None]:
+    """Load models with `use_extra_bufts = False` (llama-cpp-python has no argument for it)."""
+    import llama_cpp.llama_cpp as lib
+
+    original = lib.llama_model_default_params
+
+    def params() -> Any:
+        value = original()
+        value.use_extra_bufts = False
+        return value
+
+    lib.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = original
