@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,6 +28,17 @@ kb_app = typer.Typer(
 app.add_typer(kb_app, name="kb")
 console = Console()
 errors = Console(stderr=True)
+
+
+@app.callback()
+def _settings_first() -> None:
+    """A setting that does not exist stops every command with its name and the nearest valid one."""
+    from advisor.config import SettingsError
+
+    try:
+        get_settings()
+    except SettingsError as exc:
+        raise _fail(f"configuration: {exc}", 2) from None
 
 
 def _library():
@@ -69,7 +81,7 @@ def _progress(enabled: bool = True) -> Iterator[object]:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}")
+    errors.print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code)
 
 

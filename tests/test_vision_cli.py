@@ -104,6 +104,13 @@ def test_with_an_endpoint_configured_see_shows_text_and_description(
         assert "Sodium 680mg" in payload["text"]
         assert payload["description"] == "A nutrition label showing sodium."
         assert "How much sodium?" in server.requests[0]["messages"][0]["content"][0]["text"]
+        assert server.authorizations[0] != "Bearer secret-key"
+
+        monkeypatch.setenv("ADVISOR_VISION__API_KEY", "secret-key")  # a declared setting: it is sent
+        get_settings.cache_clear()
+        server.add(stream(["A label."]))
+        assert see(str(label))[0] == 0
+        assert server.authorizations[-1] == "Bearer secret-key"
 
         server.add(status(500), status(500), status(500))
         code, out, err = see(str(label))

@@ -97,7 +97,7 @@ class FasterWhisperTranscriber(WhisperTranscriber):
             raise ASRUnavailable(str(exc), "语音识别模型缺失或已损坏，请重新安装") from exc
 
     def _threads(self) -> int:
-        return int(getattr(self.settings, "threads", 2))
+        return self.settings.threads
 
     def engine_key(self) -> tuple[object, ...]:
         # The packaged model is keyed by its hash: the same weights, whichever data folder holds them.

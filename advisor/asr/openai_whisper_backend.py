@@ -114,7 +114,7 @@ class OpenAIWhisperTranscriber(WhisperTranscriber):
     name = "openai-whisper"
 
     def _threads(self) -> int:
-        return int(getattr(self.settings, "threads", 2))
+        return self.settings.threads
 
     def engine_key(self) -> tuple[object, ...]:
         return (self.name, self.settings.model or WHISPER_BASE.sha256, self._threads())

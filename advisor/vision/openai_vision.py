@@ -80,14 +80,13 @@ class OpenAIVision:
 
     @classmethod
     def from_settings(cls, settings: VisionSettings) -> OpenAIVision:
-        # api_key and the timeouts are read only if the config defines them (as LLMSettings does).
         return cls(
             settings.base_url,
             settings.model,
-            api_key=str(getattr(settings, "api_key", "") or ""),
-            connect_timeout_s=float(getattr(settings, "connect_timeout_s", 5.0)),
-            read_timeout_s=float(getattr(settings, "read_timeout_s", 60.0)),
-            max_new_tokens=int(getattr(settings, "max_new_tokens", 400)),
+            api_key=settings.api_key,
+            connect_timeout_s=settings.connect_timeout_s,
+            read_timeout_s=settings.read_timeout_s,
+            max_new_tokens=settings.max_new_tokens,
         )
 
     def data_url(self, image: SafeImage) -> str:

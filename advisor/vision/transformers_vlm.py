@@ -90,12 +90,11 @@ class TransformersVLM:
 
     @classmethod
     def from_settings(cls, settings: VisionSettings) -> TransformersVLM:
-        # Optional settings, read only if the config defines them.
         return cls(
             settings.model,
-            device=str(getattr(settings, "device", "auto")),
-            max_new_tokens=int(getattr(settings, "max_new_tokens", 256)),
-            max_side=int(getattr(settings, "max_side", 1024)),
+            device=settings.device,
+            max_new_tokens=settings.max_new_tokens,
+            max_side=settings.max_side,
         )
 
     def load(self) -> None:
