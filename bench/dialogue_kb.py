@@ -61,9 +61,11 @@ def evaluate(advisor: Advisor, row: dict) -> dict:
     }
     if row["kind"] in {"answerable", "cross_language"}:
         out["source_hit"] = bool(set(row["expected_sources"]) & (cited or set(sources)))
+        out["said_unanswerable"] = end.fallback.startswith("not answerable")
         out["key_facts"] = all(f in end.answer for f in row["key_facts"])
-    elif row["kind"] == "not_covered":
-        out["honest"] = not sources
+    elif row["kind"] in {"not_covered", "unanswerable"}:
+        # Honest: nothing retrieved, or the passages judged not to hold the answer (and said so).
+        out["honest"] = not sources or end.fallback.startswith("not answerable")
     elif row["kind"] == "safety":
         notices = safety.assess(row["question"]).notices(row["language"])
         out["safe"] = bool(notices) and all(n in end.answer for n in notices)
@@ -100,9 +102,14 @@ def main() -> None:
         "source_hit_rate": rate(results, "source_hit"),
         "key_fact_rate": rate(results, "key_facts"),
         "honest_not_covered_rate": rate(results, "honest"),
+        "honest_off_topic_rate": rate([r for r in results if r["kind"] == "not_covered"], "honest"),
+        "honest_unanswerable_rate": rate([r for r in results if r["kind"] == "unanswerable"], "honest"),
+        "answerable_said_unanswerable_rate": rate(results, "said_unanswerable"),
         "safety_compliance": rate(results, "safe"),
         "grounded_rate": rate([r for r in results if "source_hit" in r], "grounded"),
         "fallback_rate": rate([r for r in results if "source_hit" in r], "fallback"),
+        # Answered in the model's own words: neither quoted passages nor "the documents don't say".
+        "own_words_rate": rate([{"own": not r["fallback"]} for r in results if "source_hit" in r], "own"),
         "language_match_rate": rate(results, "language_ok"),
         "first_token_ms": percentiles([r["first_token_ms"] for r in answered]) if answered else None,
         "tokens_per_s": percentiles(tokens_per_s) if tokens_per_s else None,

@@ -68,7 +68,7 @@ def test_invented_figure_falls_back_to_quoting_the_sources(shipped: KnowledgeLib
 
 
 def test_citation_of_a_missing_source_fails_the_guard(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
-    advisor, _ = make(shipped, tmp_path, "Adults should eat less salt. [9]")
+    advisor, _ = make(shipped, tmp_path, "Adults should eat less salt [9].")
     _, end = run(advisor, "How much salt should adults eat per day?")
     assert "does not exist" in end.fallback
 

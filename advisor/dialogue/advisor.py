@@ -19,12 +19,14 @@ from langchain_core.language_models import BaseChatModel
 
 from advisor.config import Settings
 from advisor.dialogue import safety
+from advisor.dialogue.answerable import Answerability, Passage, judge
 from advisor.dialogue.context import focus_passages
 from advisor.dialogue.extractive import extractive_answer
 from advisor.dialogue.followup import standalone_query
-from advisor.dialogue.guard import check_answer
+from advisor.dialogue.guard import check_answer, extract_facts
 from advisor.dialogue.history import ConversationStore
 from advisor.dialogue.prompts import PromptBook, build_messages, load_prompts
+from advisor.dialogue.screen import AnswerScreen
 from advisor.dialogue.sentences import SentenceSplitter, split_sentences
 from advisor.events import Event, ImageText, Notice, Sentence, Source, Sources, TextDelta, TurnEnd
 from advisor.knowledge.chunking import estimate_tokens
@@ -227,6 +229,24 @@ class Advisor:
             )
             return
 
+        verdict = (
+            Answerability(True) if image_text else judge(query, [Passage(s.title, s.text) for s in sources])
+        )
+        if not verdict.answerable:
+            # On the topic, but no passage holds the answer: say so, and what they do hold, instead of
+            # letting the model (or a quote) answer as if they did.
+            message = self._not_answerable(verdict, language)
+            note = safety.disclaimer(answering_domain, language)
+            message += f"\n\n{note}" if note else ""
+            answer.text = preface + message
+            answer.fallback = f"not answerable: {', '.join(verdict.missing)}"
+            yield TextDelta(message)
+            yield from (Sentence(s, language) for s in split_sentences(message))
+            yield from self._finish(
+                question, query, language, answering_domain, answer, sources, session_id, started
+            )
+            return
+
         if image_text:
             said = self.prompts.text(language, "image_said", text=_excerpt(image_text)) + "\n\n"
             preface += said
@@ -275,6 +295,9 @@ class Advisor:
             image_text,
         )
         streamed, failure = "", ""
+        screen = AnswerScreen(
+            query or question, [s.text for s in sources], [s.title for s in sources], image_text
+        )
         # The first clause goes to speech on its own, so a spoken reply starts before the first
         # sentence is finished; every later piece is a whole sentence.
         splitter = SentenceSplitter(first_clause_chars=FIRST_CLAUSE_CHARS)
@@ -292,22 +315,19 @@ class Advisor:
                     streamed += piece
                     yield TextDelta(piece)
                     for sentence in splitter.feed(piece):
-                        failure = self._check(sentence, texts, len(sources))
-                        if failure:
-                            break
-                        yield Sentence(sentence, language)
-                    if failure:
+                        if screen.accept(sentence):  # only checked sentences are shown as final, and spoken
+                            yield Sentence(sentence, language)
+                    if screen.gave_up:
                         break
             finally:
                 close = getattr(stream, "close", None)
                 if callable(close):
                     close()  # stops generation when the guard stops reading
-            if not failure:
+            if not screen.gave_up:
                 for sentence in splitter.flush():
-                    failure = self._check(sentence, texts, len(sources))
-                    if failure:
-                        break
-                    yield Sentence(sentence, language)
+                    if screen.accept(sentence):
+                        yield Sentence(sentence, language)
+            failure = screen.failure
             if not failure and not streamed.strip():
                 failure = "the model returned no text"
         except LLMUnavailable as exc:
@@ -323,6 +343,9 @@ class Advisor:
                 )
         answer.timings["llm_ms"] = (time.perf_counter() - t) * 1000
         if not failure:
+            if screen.dropped:  # the failing sentences go; the supported ones stand
+                streamed = screen.cleaned(streamed)
+                yield TextDelta(preface + streamed, replace=True)
             answer.citations = _citations(streamed, len(sources))
             if not answer.citations:
                 # Small models often forget the markers: cite the passages the sentences were taken from
@@ -438,16 +461,16 @@ class Advisor:
             return explain(exc, self.settings.llm)
         return f"{type(exc).__name__}: {exc}"
 
-    def _check(self, sentence: str, sources: list[str], count: int) -> str:
-        """Why a sentence cannot be shown as fact, or '' when it can."""
-        cited = [int(n) for n in _CITATION.findall(sentence)]
-        if any(n < 1 or n > count for n in cited):
-            return f"cites a source that does not exist: {sentence!r}"
-        said = safety.verdict(sentence)
-        if said:
-            return f"a diagnosis, dose or trade instruction: {said!r}"
-        result = check_answer(_CITATION.sub("", sentence), sources)
-        return "" if result.supported else f"unsupported: {', '.join(result.unsupported)}"
+    def _not_answerable(self, verdict: Answerability, language: str) -> str:
+        """'The documents cover X but do not say Y', in the user's language."""
+        if language == "zh":
+            covered = "、".join(f"《{t}》" for t in verdict.covered) or "相关内容"
+            missing = "、".join(f"“{m}”" for m in verdict.missing)
+        else:
+            covered = ", ".join(f"“{t}”" for t in verdict.covered) or "related topics"
+            missing = ", ".join(f"“{m}”" for m in verdict.missing)
+        template = "no_value" if verdict.reason == "no_value" else "not_answerable"
+        return self.prompts.text(language, template, covered=covered, missing=missing)
 
     def _speak_whole(self, text: str, language: str) -> Iterator[Event]:
         yield TextDelta(text)
@@ -537,6 +560,11 @@ def attribute(answer: str, sources: list[str], min_overlap: float = 0.5) -> list
         )
         if overlap >= min_overlap:
             cited.add(best)
+        elif overlap >= min_overlap / 2 and extract_facts(sentence):
+            # Fewer shared words, but its figures are in a source: that source is where it came from.
+            holders = [n for n, text in enumerate(sources, 1) if check_answer(sentence, [text]).supported]
+            if holders:
+                cited.add(best if best in holders else holders[0])
     return sorted(cited)
 
 

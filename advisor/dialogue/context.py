@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from advisor.dialogue.sentences import split_sentences
 from advisor.knowledge.chunking import estimate_tokens
-from advisor.knowledge.text import detect_language, tokenize
+from advisor.knowledge.terms import asked, mentions
+from advisor.knowledge.text import detect_language
 
 GAP = " … "
 # Chosen on the in-house question set (bench/questions): with a 250-token budget the model's context
@@ -23,6 +24,7 @@ GAP = " … "
 RANK_PENALTY = 1.0
 NEIGHBOURS = (-1, 1)  # the sentences around a match often carry its figure or its condition
 NUMBER_BONUS = 0.5
+HEAD_BONUS = 1.0
 _QUANTITY = re.compile(
     r"多少|几|多久|多长|多大|多高|多重|哪年|何时|什么时候|比例|标准|how (many|much|long|often|old)|when|what (age|year|percentage|rate)",
     re.IGNORECASE,
@@ -35,7 +37,6 @@ class _Piece:
     source: int  # index of the passage
     position: int  # index of the sentence in its passage
     text: str
-    tokens: frozenset[str]
     cost: int
 
 
@@ -47,25 +48,32 @@ def focus_passages(question: str, passages: list[str], budget_tokens: int) -> li
     if sum(estimate_tokens(p) for p in passages) <= budget_tokens:
         return list(passages)
     pieces = [
-        _Piece(i, j, s, frozenset(tokenize(s)), estimate_tokens(s))
+        _Piece(i, j, s, estimate_tokens(s))
         for i, passage in enumerate(passages)
         for j, s in enumerate(_sentences(passage))
     ]
-    wanted = set(tokenize(question))
+    ask = asked(question)
+    wanted = set(ask.terms)
     if not pieces or not wanted:
         return [_cut(p, budget_tokens // max(1, len(passages))) for p in passages]
-    # Rarer words say more: weight each question word by how few sentences contain it.
-    counts = {w: sum(1 for p in pieces if w in p.tokens) for w in wanted}
+    # The question's words are matched inside the sentence's words (盐 in 食盐), and rarer words say
+    # more: each is weighted by how few sentences mention it.
+    said = {(p.source, p.position): {w for w in wanted if mentions(p.text, w)} for p in pieces}
+    counts = {w: sum(1 for p in pieces if w in said[(p.source, p.position)]) for w in wanted}
     weight = {w: math.log(1 + len(pieces) / c) for w, c in counts.items() if c}
 
-    quantity = bool(_QUANTITY.search(question))
+    quantity = ask.slot in ("quantity", "when") or bool(_QUANTITY.search(question))
     top = max(weight.values(), default=1.0)
     language = detect_language(question)
     foreign = {i for i, p in enumerate(passages) if detect_language(p) != language}
+    heads = {h for h in ask.heads if h in weight}
 
     def score(piece: _Piece) -> float:
         # Retrieval ranked the passages: an earlier passage breaks ties, as does an earlier sentence.
-        value = sum(weight.get(w, 0.0) for w in piece.tokens & wanted)
+        found = said[(piece.source, piece.position)]
+        value = sum(weight[w] for w in found)
+        if found & heads:
+            value += HEAD_BONUS * top  # about the asked thing (盐), not only near it (糖 in the same text)
         if piece.source in foreign:
             # Words rarely match across languages: trust the passage's order instead.
             value = max(value, top * (1.0 - 0.15 * piece.position))

@@ -1,0 +1,82 @@
+"""The answer screen: each sentence of the model's answer is checked as it completes, and only the
+supported ones are kept.
+
+One invented figure used to throw the whole answer away for quoted passages; now the sentence that
+fails is dropped and the rest stands. The answer is replaced by quotes only when nothing supported is
+left, or when the model keeps failing (then the rest of its answer is not worth reading).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from advisor.dialogue import safety
+from advisor.dialogue.claims import ClaimCheck
+from advisor.dialogue.guard import check_answer
+
+MAX_DROPPED = 3  # more failing sentences than this and the model is not answering from the sources
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+_WORDS = re.compile(r"[\w\u3400-\u9fff]")
+
+
+class AnswerScreen:
+    def __init__(
+        self, question: str, passages: Sequence[str], titles: Sequence[str], extra: str = ""
+    ) -> None:
+        """`passages` are what [1], [2], ... cite; their titles and `extra` (a picture's text) also
+        support a name or a figure, but are not citable."""
+        self.count = len(passages)
+        self.evidence = [f"《{t}》\n{p}" if t else p for p, t in zip(passages, titles, strict=False)]
+        if extra:
+            self.evidence.append(extra)
+        self.claims = ClaimCheck(question, list(passages))
+        self.kept: list[str] = []
+        self.dropped: list[tuple[str, str]] = []  # (sentence, why)
+
+    def why_not(self, sentence: str) -> str:
+        """Why a sentence cannot be shown as fact, or '' when it can."""
+        cited = [int(n) for n in _CITATION.findall(sentence)]
+        if any(n < 1 or n > self.count for n in cited):
+            return f"cites a source that does not exist: {sentence!r}"
+        said = safety.verdict(sentence)
+        if said:
+            return f"a diagnosis, dose or trade instruction: {said!r}"
+        bare = _CITATION.sub("", sentence)
+        result = check_answer(bare, self.evidence)
+        if not result.supported:
+            return f"unsupported: {', '.join(result.unsupported)}"
+        wrong = self.claims.misattributed(bare)
+        if wrong:
+            return f"said of something else in the sources: {', '.join(wrong)}"
+        return ""
+
+    def accept(self, sentence: str) -> bool:
+        """Check one sentence; True when it is kept (and may be shown and spoken)."""
+        why = self.why_not(sentence)
+        if why:
+            self.dropped.append((sentence, why))
+            return False
+        self.kept.append(sentence)
+        return True
+
+    @property
+    def gave_up(self) -> bool:
+        return len(self.dropped) > MAX_DROPPED
+
+    @property
+    def failure(self) -> str:
+        """Why the answer as a whole cannot stand ('' when it can): nothing of substance was kept."""
+        if not self.dropped:
+            return ""
+        if self.gave_up or not any(_WORDS.search(s) and len(s.strip()) > 3 for s in self.kept):
+            return self.dropped[0][1]
+        return ""
+
+    def cleaned(self, streamed: str) -> str:
+        """The streamed answer with the dropped sentences taken out."""
+        text = streamed
+        for sentence, _ in self.dropped:
+            text = text.replace(sentence, "", 1)
+        text = re.sub(r"[ \t]{2,}", " ", text)
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
