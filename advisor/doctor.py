@@ -42,9 +42,9 @@ def _probe_llm(settings: Settings) -> str:
         settings.llm.worker_process = False  # this probe is the child process
     model = create_llm(settings)
     started = time.perf_counter()
-    pieces = list(stream_text(model, [HumanMessage("Reply with the word OK.")], max_tokens=8))
+    reply = "".join(stream_text(model, [HumanMessage("Reply with the word OK.")], max_tokens=8)).strip()
     elapsed = time.perf_counter() - started
-    detail = f"{settings.llm.backend}: {len(pieces)} tokens in {elapsed:.2f} s"
+    detail = f"{settings.llm.backend}: replied {reply[:40]!r} in {elapsed:.2f} s"
     if settings.llm.backend == "llamacpp":
         detail += f"; llama.cpp build uses {build_check().summary()}"
     return detail
@@ -88,7 +88,7 @@ def _probe_tts(settings: Settings, language: str) -> str:
     sentence = "每天食盐不超过五克。" if language == "zh" else "Salt: no more than five grams a day."
     chunks = list(create_synthesizer(spec, language, settings.data_dir).synthesize(sentence, language))
     seconds = sum(len(c.audio) / 2 / c.sample_rate for c in chunks)
-    return f"{spec or 'default'}: {seconds:.1f} s of speech"
+    return f"{spec.rstrip(':') or 'default'}: {seconds:.1f} s of speech"
 
 
 PROBES: dict[str, Callable[[Settings], str]] = {
@@ -102,14 +102,15 @@ PROBES: dict[str, Callable[[Settings], str]] = {
 
 
 # -- the parent ---------------------------------------------------------------------------------------
-def run_probe(engine: str, timeout_s: float = PROBE_TIMEOUT_S) -> Probe:
-    """One probe in a child process; its death by a signal is a result like any other."""
+def run_probe(engine: str, timeout_s: float = PROBE_TIMEOUT_S, command: list[str] | None = None) -> Probe:
+    """One probe in a child process (`command`, by default this module's); its death by a signal is a
+    result like any other."""
     from advisor.llm.supervised import _how_it_ended
 
     started = time.perf_counter()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "advisor.doctor", "--probe", engine],
+            command or [sys.executable, "-m", "advisor.doctor", "--probe", engine],
             capture_output=True,
             text=True,
             timeout=timeout_s,
