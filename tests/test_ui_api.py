@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -327,6 +328,24 @@ def test_audio_question_shows_its_transcript_then_the_answer(
     transcript = next(text_of(m) for m in chat if m["role"] == "user" and text_of(m).startswith("🎤"))
     assert "library" in transcript.lower()
     assert "12 dollars" in answer_and_sources(chat)[0]
+    # The page's voice turn is the advisor's own (Advisor.turn(audio=...)), as the CLI's: it recorded
+    # the recognition stage's timings with the turn.
+    saved = server.advisor.conversations.messages(session_of(updates))
+    assert "library" in saved[0].content.lower()
+    timings = saved[1].extra["timings"]
+    assert (
+        timings["asr_ms"] > 0 and timings["audio_decode_ms"] >= 0 and timings["total_ms"] > timings["asr_ms"]
+    )
+
+
+def test_a_recording_that_cannot_be_heard_gets_one_plain_message(client: Client, tmp_path: Path) -> None:
+    noise = tmp_path / "question.wav"
+    noise.write_bytes(b"RIFF not really a recording" * 40)
+    updates = ask(client, "", lang="zh", files=[handle_file(str(noise))])
+    chat = updates[-1][0]
+    said = [text_of(m) for m in chat if m["role"] == "assistant"]
+    assert len(said) == 1 and "❌" in said[0] and re.search(r"[\u4e00-\u9fff]", said[0]), said
+    assert not any(text_of(m).startswith("🎤") for m in chat if m["role"] == "user")
 
 
 def test_knowledge_base_lifecycle(client: Client, tmp_path: Path) -> None:

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from advisor.dialogue.advisor import Advisor
-from advisor.events import AudioChunk, Sentence, Transcript
+from advisor.events import AudioChunk, Sentence
 from ui.i18n import t
-from ui.modalities import Modalities, ModalityError, ModalityUnavailable, Speaker
+from ui.modalities import Modalities, ModalityUnavailable, Speaker
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +87,13 @@ def run_turn(
     domain: str | None,
     image: Path | None = None,
     language_hint: str = "",
+    audio: Path | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """("event", Event) as the turn produces them and ("audio", AudioChunk) as its sentences are spoken;
     ("speech", message) when speech degrades or fails, ("error", exception) if the turn itself fails.
 
-    An image goes to the turn itself, which reads it (ImageText), says what it read and answers from it."""
+    A recording and an image go to the turn itself, as they do from the CLI: it transcribes the one
+    (Transcript, with its timings) and reads the other (ImageText), then answers."""
     out: queue.Queue[tuple[str, Any]] = queue.Queue()
     speaker: Speaker | None = None
     if controls.speech:
@@ -102,7 +104,13 @@ def run_turn(
 
     def produce() -> None:
         turn = advisor.turn(
-            question, session_id=session_id, kbs=kbs, domain=domain, image=image, language_hint=language_hint
+            question,
+            session_id=session_id,
+            kbs=kbs,
+            domain=domain,
+            image=image,
+            language_hint=language_hint,
+            audio=audio,
         )
         try:
             for event in turn:
@@ -189,15 +197,6 @@ class ChatSession:
             controls = self._running.get(key)
         if controls is not None:
             controls.speech = on
-
-    def transcribe(self, path: Path, lang: str) -> Transcript:
-        """The recording's words; limits (size, length) are the speech package's, in both languages."""
-        try:
-            return self.modalities.transcribe(path)
-        except ModalityUnavailable as exc:
-            raise InputError(t(lang, "err_asr_off", reason=exc)) from exc
-        except ModalityError as exc:
-            raise InputError(t(lang, "err_audio", reason=exc.message(lang))) from exc
 
     def check_vision(self, lang: str) -> None:
         """Refuse an image up front, in plain words, when image reading cannot work here at all."""

@@ -92,11 +92,6 @@ class ChatEvents:
         if attached.image is not None:
             shown.append(render.user_file_message(str(attached.image)))
         question = text.strip()
-        if attached.audio is not None:
-            yield [*shown, render.user_message(t(lang, "transcribing"))], busy(), gr.skip(), gr.skip()
-            transcript = self.chat.transcribe(attached.audio, lang)
-            shown.append(render.transcript_message(transcript.text, lang))
-            question = f"{question}\n{transcript.text}".strip()
 
         # Only the owner's conversation is continued; anything else starts a new one. A request without
         # an owner (an API client that sent no browser token) is answered but not saved.
@@ -110,7 +105,12 @@ class ChatEvents:
         known = set(self.advisor.library.names())
         only = [kb for kb in kbs or [] if kb in known] or None
         chosen = domain if domain and domain != "general" else None
-        view = render.TurnView(lang, self.views.advisor_names(lang), reading_image=attached.image is not None)
+        view = render.TurnView(
+            lang,
+            self.views.advisor_names(lang),
+            reading_image=attached.image is not None,
+            listening=attached.audio is not None,
+        )
         yield [*shown, *view.messages()], busy(), gr.skip(), listing
 
         controls = self.chat.begin(key, bool(speak) and self.modalities.can_speak())
@@ -125,6 +125,7 @@ class ChatEvents:
                 chosen,
                 image=attached.image,
                 language_hint=lang,
+                audio=attached.audio,
             ):
                 audio: Any = gr.skip()  # no audio stream opens until there is audio to play
                 if kind == "event":
@@ -139,6 +140,7 @@ class ChatEvents:
                 yield [*shown, *view.messages()], gr.skip(), audio, gr.skip()
         finally:
             self.chat.end(key, controls)
+        question = f"{view.transcript} {question}".strip()  # as the turn joins them
         if view.end is None and controls.stopped_by_user:
             view.stopped = True
             if session_id:

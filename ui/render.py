@@ -190,6 +190,8 @@ class TurnView:
     lang: str
     advisor_names: Mapping[str, str] = field(default_factory=dict)  # domain -> the advisor's name
     reading_image: bool = False  # an image was sent with the question: say so until its text arrives
+    listening: bool = False  # a recording was sent: say so until its transcript arrives
+    transcript: str = ""
     image: ImageText | None = None
     answer: str = ""
     sources: tuple[Source, ...] = ()
@@ -210,6 +212,9 @@ class TurnView:
         if isinstance(event, ImageText):
             self.image = event
             return True
+        if isinstance(event, Transcript):
+            self.transcript, self.listening = event.text, False
+            return True
         if isinstance(event, Notice):
             self.notices.append((event.level, event.message))
             if event.level == "error":
@@ -224,12 +229,19 @@ class TurnView:
 
     def messages(self) -> list[ChatMessage]:
         out: list[ChatMessage] = []
+        if self.transcript:
+            out.append(transcript_message(self.transcript, self.lang))
+        elif self.listening and self.end is None and not self.stopped:
+            return [user_message(t(self.lang, "transcribing"))]
+        self.listening = False  # the recording could not be heard: the notice says why
         if self.image is not None:
             out.append(image_text_message(self.image, self.lang))
         elif self.reading_image and self.end is None and not self.stopped:
             out.append({"role": "assistant", "content": t(self.lang, "reading_image")})
         out += [notice_message(level, message, self.lang) for level, message in self.notices]
         answer = self.answer
+        if answer.strip() in {message.strip() for level, message in self.notices if level == "error"}:
+            answer = ""  # a turn that ended on an error says it once, as the notice
         if self.stopped:
             answer = f"{answer.rstrip()} {t(self.lang, 'stopped')}".strip()
         if answer.strip():
