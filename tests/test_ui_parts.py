@@ -68,6 +68,15 @@ def test_attachments_are_sorted_and_refused_in_the_page_language() -> None:
         sort_files(["/u/a.png", "/u/b.png"], "en")
 
 
+def test_the_page_takes_the_files_the_decoders_read() -> None:
+    from advisor.vision.safe_image import ALLOWED_FORMATS
+
+    assert sort_files(["/u/v.amr"], "en").audio and sort_files(["/u/v.caf"], "en").audio  # ffmpeg reads them
+    with pytest.raises(InputError):
+        sort_files(["/u/scan.tiff"], "en")  # the image reader refuses TIFF: refused here first, in words
+    assert "TIFF" not in ALLOWED_FORMATS
+
+
 def test_audio_chunks_become_wav() -> None:
     chunk = AudioChunk(b"\x01\x00" * 2205, 22050, "Hello.")
     with wave.open(io.BytesIO(wav_bytes(chunk))) as clip:

@@ -20,13 +20,11 @@ from typing import Any
 
 from advisor.dialogue.advisor import Advisor
 from advisor.events import AudioChunk, Sentence
+from advisor.formats import AUDIO_SUFFIXES, IMAGE_SUFFIXES
 from ui.i18n import t
 from ui.modalities import Modalities, ModalityUnavailable, Speaker
 
 log = logging.getLogger(__name__)
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".webm", ".flac", ".aac"}
 
 
 class InputError(ValueError):

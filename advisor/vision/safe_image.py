@@ -26,12 +26,13 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from advisor.config import VisionSettings
+from advisor.formats import IMAGE_FORMATS
 from advisor.vision.base import VisionError
 
 log = logging.getLogger(__name__)
 
-ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
-ALLOWED_NAMES = "PNG, JPEG, WebP, BMP, GIF"
+ALLOWED_FORMATS = tuple(IMAGE_FORMATS)
+ALLOWED_NAMES = ", ".join(name.replace("WEBP", "WebP") for name in ALLOWED_FORMATS)
 MAX_SIDE = 30_000  # a long scrolled screenshot fits; a 1 x 1,000,000 strip does not
 MAX_ASPECT = 60  # longest side / shortest side
 # Pillow's own check warns at MAX_IMAGE_PIXELS (about 89 M) and refuses at twice that: ours must be lower.
