@@ -26,8 +26,7 @@ def rows(advisor: Advisor, modalities: Modalities) -> list[Row]:
     s = advisor.settings
     out: list[Row] = []
     # The language model: loaded on first use (or warm-up); a load failure is remembered by the advisor.
-    llm_error = str(getattr(advisor, "_llm_error", "") or "")
-    loaded = getattr(advisor, "_llm", None)
+    loaded, llm_error = advisor.llm_status()
     backend = s.llm.backend
     model = s.llm.model or ("Qwen2.5-0.5B-Instruct GGUF (packaged)" if backend == "llamacpp" else "")
     if backend == "openai" and s.llm.base_url:
@@ -43,7 +42,7 @@ def rows(advisor: Advisor, modalities: Modalities) -> list[Row]:
         state, build, detail = health()
     out.append(Row("comp_llm", backend, model, state, detail, build))
     library = advisor.library
-    embedder_loaded = getattr(library, "_embedder", None) is not None
+    embedder_loaded = library.embedder_loaded
     out.append(
         Row(
             "comp_embeddings",

@@ -133,6 +133,10 @@ class KnowledgeLibrary:
 
     # -- the embedder is loaded on first use, once ------------------------------------------------
     @property
+    def embedder_loaded(self) -> bool:
+        return self._embedder is not None
+
+    @property
     def embedder(self) -> Embedder:
         with self._embedder_lock:
             if self._embedder is None:
