@@ -33,7 +33,7 @@ from advisor.knowledge.chunking import estimate_tokens
 from advisor.knowledge.library import KnowledgeLibrary, StorageError
 from advisor.knowledge.retriever import HybridRetriever, RetrievedChunk
 from advisor.knowledge.text import clean_text, detect_language, tokenize
-from advisor.llm import LLMUnavailable, create_llm, stream_text
+from advisor.llm import LLMCrashed, LLMUnavailable, create_llm, stream_text
 
 MAX_QUESTION_CHARS = 2000
 FIRST_CLAUSE_CHARS = 10
@@ -81,16 +81,24 @@ class Advisor:
             if self._llm is None:
                 if self._llm_error:
                     raise LLMUnavailable(self._llm_error)
+                model = None
                 try:
                     model = create_llm(self.settings)
                     loader = getattr(model, "load", None)
                     if callable(loader):
                         loader()
+                except LLMCrashed:
+                    self._llm = model  # its supervisor starts the worker again: not a lasting failure
+                    raise
                 except LLMUnavailable as exc:
                     self._llm_error = str(exc)
                     raise
                 self._llm = model
             return self._llm
+
+    def llm_status(self) -> tuple[BaseChatModel | None, str]:
+        """The loaded chat model (None until first use) and why it cannot load ('' if it can)."""
+        return self._llm, self._llm_error
 
     def warm_up(self) -> None:
         """Load the models a turn needs, so the first question is not the slow one."""
@@ -330,6 +338,9 @@ class Advisor:
             failure = screen.failure
             if not failure and not streamed.strip():
                 failure = "the model returned no text"
+        except LLMCrashed as exc:  # the worker process died mid-turn; it is being started again
+            failure = f"llm crashed: {exc}"
+            yield Notice("warning", self.prompts.text(language, "llm_crashed"))
         except LLMUnavailable as exc:
             failure = f"llm unavailable: {exc}"
             yield Notice("warning", self.prompts.text(language, "llm_unavailable", reason=str(exc)))
@@ -533,6 +544,7 @@ class Advisor:
                     "grounded": answer.grounded,
                     "sources": [s.as_dict() for s in sources],
                     "fallback": answer.fallback,
+                    "timings": timings,  # stage by stage: asr_ms, retrieval_ms, first_token_ms, ...
                 },
             )
         yield TurnEnd(
