@@ -55,21 +55,28 @@ def _how_it_ended(code: int | None) -> str:
     return f"exited with code {code}"
 
 
+_LOG_LIMIT = 5 * 1024 * 1024  # the worker's log is started anew (the old one kept as .1) past this
+
+
 class _Process:
     """One worker process and a thread that turns its output lines into a queue."""
 
     def __init__(self, log_path: Path) -> None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        if log_path.exists() and log_path.stat().st_size > _LOG_LIMIT:
+            os.replace(log_path, log_path.with_suffix(log_path.suffix + ".1"))
+        self.log_path = log_path
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "advisor.llm.worker", str(log_path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            encoding="utf-8",
-            env=env,
-            start_new_session=True,  # a Ctrl-C in the terminal reaches the advisor, which stops it
-        )
+        with open(log_path, "ab") as log:  # from its first line: an import error lands there too
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "advisor.llm.worker", str(log_path)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                encoding="utf-8",
+                env=env,
+                start_new_session=True,  # a Ctrl-C in the terminal reaches the advisor, which stops it
+            )
         self.replies: queue.Queue[Any] = queue.Queue()
         threading.Thread(target=self._read, name="llm-worker-replies", daemon=True).start()
 
@@ -99,11 +106,19 @@ class _Process:
             return False
 
     def ended(self, wait_s: float = 2.0) -> str:
+        """How the process ended; for a Python-level exit, with the last line of its log."""
         try:
             code: int | None = self.popen.wait(wait_s)
         except subprocess.TimeoutExpired:
             code = None
-        return _how_it_ended(code)
+        how = _how_it_ended(code)
+        if code is not None and code > 0:
+            with contextlib.suppress(OSError), open(self.log_path, "rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 2000))
+                lines = log.read().decode("utf-8", "replace").strip().splitlines()
+                if lines:
+                    how += f" ({lines[-1][:200]})"
+        return how
 
     def stop(self) -> None:
         if self.alive():
@@ -137,6 +152,7 @@ class SupervisedChatModel(BaseChatModel):
     last_crash: str = ""
     model_path: str = ""  # what the worker loaded (the converted file)
     build: str = ""  # the instruction sets its llama.cpp build uses
+    last_tokens: int = 0  # how many tokens the worker generated for the last answer (a cancelled one too)
 
     @property
     def _llm_type(self) -> str:
@@ -290,6 +306,7 @@ class SupervisedChatModel(BaseChatModel):
                 for reply in self._replies(process, rid, "answering"):
                     if reply.get("done"):
                         finished = True
+                        self.last_tokens = int(reply.get("tokens", 0))
                         break
                     text = str(reply.get("token", ""))
                     if text:
@@ -304,8 +321,8 @@ class SupervisedChatModel(BaseChatModel):
                     # wait for its end, so the next request starts on a quiet worker.
                     process.send(op="cancel", id=rid)
                     try:
-                        for _ in self._replies(process, rid, "stopping an answer"):
-                            pass
+                        for reply in self._replies(process, rid, "stopping an answer"):
+                            self.last_tokens = int(reply.get("tokens", 0))
                     except (LLMCrashed, LLMUnavailable):
                         pass
         finally:

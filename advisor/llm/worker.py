@@ -32,6 +32,7 @@ class Worker:
         self.model: Any = None
         self.requests: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.cancelled: set[int] = set()
+        self.orphaned = False  # the supervisor is gone: stop what is running, then exit
         self._write_lock = threading.Lock()
 
     def send(self, **reply: Any) -> None:
@@ -49,7 +50,8 @@ class Worker:
                 self.cancelled.add(int(request["id"]))
             else:
                 self.requests.put(request)
-        self.requests.put(None)  # the supervisor is gone
+        self.orphaned = True
+        self.requests.put(None)
 
     def serve(self) -> None:
         while (request := self.requests.get()) is not None:
@@ -85,14 +87,16 @@ class Worker:
     def op_stream(self, rid: int, request: dict[str, Any]) -> None:
         kwargs = {k: request[k] for k in ("max_tokens", "temperature") if request.get(k) is not None}
         stream = self.model._stream(to_messages(request["messages"]), stop=request.get("stop"), **kwargs)
+        sent = 0
         try:
             for chunk in stream:
-                if rid in self.cancelled:
+                if rid in self.cancelled or self.orphaned:
                     break
                 self.send(id=rid, token=str(chunk.message.content))
+                sent += 1
         finally:
             stream.close()  # stops llama.cpp's generation
-        self.send(id=rid, done=True)
+        self.send(id=rid, done=True, tokens=sent)
 
     def op_prefill(self, rid: int, request: dict[str, Any]) -> None:
         self.model.prefill(to_messages(request["messages"]))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -122,9 +121,8 @@ def test_a_worker_that_keeps_crashing_is_given_up_and_turns_still_end(
         model.__dict__.pop("_replies", None)
         assert killed and turn.end.grounded
         warnings += turn.warnings
-    started = time.perf_counter()
     last = run_turn(advisor, "How much sleep do adults need?")
-    assert time.perf_counter() - started < 10
+    assert model.pid is None, "no worker is started again"
     assert last.end.grounded and any("not started again" in w for w in last.warnings), last.warnings
     assert model.health()[0] == "off"
     reliability(
