@@ -112,3 +112,13 @@ def test_each_system_prompt_keeps_its_cached_prefix_and_answers_the_same(default
     assert "季节" not in held  # ... up to its system prompt: the question was that turn's own
     assert default_llm.invoke(zh, max_tokens=12, temperature=0.0).content == first
     assert len(default_llm._states.keys()) <= default_llm.prompt_states
+
+
+def test_without_extra_buffers_the_model_loads_plain_and_answers(default_llm: LlamaCppChatModel) -> None:
+    """Where the build has AMX that the OS does not grant, the model is loaded this way
+    (use_extra_bufts = False: no AMX or repacked weight buffers); it must still answer."""
+    plain = LlamaCppChatModel(model_path=default_llm.model_path, extra_buffers=False, max_tokens=8)
+    llama = plain.load()
+    assert llama.model_params.use_extra_bufts is False
+    assert default_llm.load().model_params.use_extra_bufts is True  # left as it was for everyone else
+    assert "".join(stream_text(plain, [HumanMessage("Say OK.")])).strip()
