@@ -151,6 +151,12 @@ class RetrievalSettings(Section):
     min_similarity_zh: float = 0.86
     min_similarity_en: float = 0.825
     other_language_bonus: float = 0.03
+    # The best fused candidates reordered by their own, their heading's and their title's similarity to
+    # the question (advisor/knowledge/rerank.py); 0 turns it off.
+    rerank_depth: int = 5
+    heading_weight: float = 1.0
+    title_weight: float = 0.5
+    rank_penalty: float = 0.01
     llm_sources: int = 3  # passages given to the model: prompt reading dominates time to first token
     context_tokens: int = 250  # the passages' most relevant sentences the model reads; 0 = whole passages
     chunk_tokens: int = 300  # target chunk size, in embedding-model tokens (estimated)

@@ -58,14 +58,18 @@ def _progress(stage: str, done: int, total: int) -> None:
         print(f"\r{stage} {done}/{total}", end="", flush=True)
 
 
-def rankings(library: KnowledgeLibrary, questions: list[dict]) -> tuple[list[list], list[list], dict]:
+def rankings(
+    library: KnowledgeLibrary, questions: list[dict]
+) -> tuple[list[list], list[list], list[list], dict]:
     """Each retriever's top CANDIDATES for every question, so fusion can be tuned without re-querying."""
     retriever = HybridRetriever(library)
-    dense, sparse = [], []
+    dense, sparse, reranked = [], [], []
     for i, q in enumerate(questions):
         candidates = retriever.candidates(q["question"], CANDIDATES, ["cmrc"]).get("zh", Candidates())
         dense.append(candidates.dense)
         sparse.append(candidates.bm25)
+        # What the advisor gets: fusion, then the heading/title rerank of the best few.
+        reranked.append([(r.kb, r.id) for r in retriever.retrieve(q["question"], 10, ["cmrc"])])
         if i % 500 == 0:
             print(f"\rquerying {i}/{len(questions)}", end="", flush=True)
     texts = {
@@ -73,7 +77,7 @@ def rankings(library: KnowledgeLibrary, questions: list[dict]) -> tuple[list[lis
         for r in library.catalog.hydrate([("cmrc", c) for c in library.catalog.chunk_ids("cmrc")]).values()
     }
     print()
-    return dense, sparse, texts
+    return dense, sparse, reranked, texts
 
 
 def metrics(ranked: list[list], questions: list[dict], texts: dict[str, str]) -> dict[str, float]:
@@ -123,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     passages, questions = load_split(args.split)
     library = build(args.split, passages)
-    dense, sparse, texts = rankings(library, questions)
+    dense, sparse, reranked, texts = rankings(library, questions)
     settings = library.settings.retrieval
     results = {
         "dense": metrics(dense, questions, texts),
@@ -133,6 +137,7 @@ def main() -> None:
             questions,
             texts,
         ),
+        "hybrid+rerank": metrics(reranked, questions, texts),
     }
     payload = {
         "split": args.split,

@@ -157,3 +157,18 @@ def test_every_shipped_knowledge_document_supports_itself() -> None:
     for path in documents:
         text = path.read_text(encoding="utf-8")
         assert check_answer(text, [text]).unsupported == (), path
+
+
+def test_possessives_titles_and_scores_that_are_in_the_sources() -> None:
+    """Bug: right answers were thrown out for "California's" (the source says "California"), a source's
+    own title in 《》, and "6.5分" (the source gives the band as "6.5")."""
+    assert check_answer("California's deadline is 21 days.", ["Deadlines: California 21 days."]).supported
+    assert check_answer("Check China's rules.", ["China has its own rules."]).supported
+    title = "少盐少糖：每天吃多少才合适"
+    assert check_answer(f"根据《{title}》，每天不超过5克。", [f"《{title}》\n每天不超过5克。"]).supported
+    assert check_answer("读研一般要求雅思6.5分。", ["6.5-7.0 overall for postgraduate"]).supported
+
+
+def test_a_figure_the_source_gives_only_in_another_unit_still_fails() -> None:
+    assert not check_answer("每天睡9小时。", ["每天吃9克。"]).supported
+    assert check_answer("每天睡9小时。", ["大多数成年人需要7-9小时。"]).supported

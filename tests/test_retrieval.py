@@ -88,3 +88,36 @@ def test_search_command_prints_json(shipped_data_dir: Path) -> None:
     assert len(payload["results"]) == 3
     assert payload["results"][0]["document"].startswith("finance/")
     assert {"kb", "title", "text", "score", "source"} <= set(payload["results"][0])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("成年人每天要睡几个小时才够？", "health/sleep.en.md"),
+        ("成年人每天吃多少盐合适？", "health/salt-and-sugar.zh.md"),
+    ],
+)
+def test_the_document_about_the_question_comes_first(
+    shipped: KnowledgeLibrary, question: str, expected: str
+) -> None:
+    """Bug: the school rule on phones and games came first for adult sleep, though an English document
+    answers it: the question's own language always led."""
+    assert HybridRetriever(shipped).retrieve(question, k=3)[0].doc_key == expected
+
+
+def test_another_language_leads_only_when_its_best_passage_is_as_close() -> None:
+    from advisor.config import RetrievalSettings
+    from advisor.knowledge.retriever import Candidates, fuse_languages
+
+    settings = RetrievalSettings()
+    zh, en = ("kb", "zh-1"), ("kb", "en-1")
+
+    def first(zh_similarity: float, en_similarity: float) -> tuple[str, str]:
+        per_language = {
+            "zh": Candidates([zh], [zh], {zh: zh_similarity}),
+            "en": Candidates([en], [en], {en: en_similarity}),
+        }
+        return fuse_languages(per_language, "zh", settings)[0][0]
+
+    assert first(0.90, 0.88) == en  # within the cross-language offset: the English passage is closer
+    assert first(0.90, 0.84) == zh

@@ -3,12 +3,13 @@
 The literal guard (guard.py) accepts a figure found anywhere in the sources. Asked how much salt an adult
 may eat, a small model answered with the sugar figure (25克) from the same document: the number is in the
 source, the claim is not. Here each figure of an answer sentence is looked up in the source sentences,
-and when the sources state a figure for the asked thing (盐, "salt") the figure must come from such a
-sentence or the one before it, not from a sentence about something else.
+and when the sources state a figure for the asked thing (盐, "salt") the figure must come from a paragraph
+that names it (for a list item: with the line introducing the list), not from one about something else.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,12 +19,14 @@ from advisor.dialogue.guard import _Evidence, _evidence, _supported
 from advisor.dialogue.sentences import split_sentences
 from advisor.knowledge.terms import asked, mentions
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)、])\s")
+
 
 @dataclass(frozen=True)
 class _Scoped:
-    text: str  # the sentence with the one before it: a list item's subject often stands just above it
+    text: str  # the sentence's paragraph (a list item's with the line that introduces the list)
     evidence: _Evidence
-    about: bool  # whether the sentence or the one before names the asked thing
+    about: bool  # whether that paragraph names the asked thing
     has_figure: bool
 
 
@@ -37,18 +40,16 @@ class ClaimCheck:
         if not heads:
             return  # nothing to tell the asked thing from others by
         for source in sources:
-            sentences = [s for s in split_sentences(source) if s.strip()]
-            for i, sentence in enumerate(sentences):
-                scope = (sentences[i - 1] + " " if i else "") + sentence
-                evidence = _evidence([sentence])
-                self._sentences.append(
-                    _Scoped(
-                        scope,
-                        evidence,
-                        any(mentions(scope, h) for h in heads),
-                        bool(evidence.numbers),
-                    )
-                )
+            lead = ""  # the line that introduces a list ("减盐小技巧：") is part of each item's scope
+            for line in source.splitlines():
+                item = bool(_LIST_ITEM.match(line))
+                scope = f"{lead} {line}" if item else line
+                if not item and line.strip():
+                    lead = line
+                about = any(mentions(scope, h) for h in heads)
+                for sentence in split_sentences(line):
+                    evidence = _evidence([sentence])
+                    self._sentences.append(_Scoped(scope, evidence, about, bool(evidence.numbers)))
 
     def misattributed(self, sentence: str) -> tuple[str, ...]:
         """The figures of `sentence` that the sources give only for something other than the asked thing."""

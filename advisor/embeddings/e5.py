@@ -14,6 +14,7 @@ class E5SmallEmbedder:
     name = "multilingual-e5-small-q4"
     dim = 384
     max_tokens = 512
+    multilingual = True  # a question and a heading in different languages still compare (rerank.py)
 
     def __init__(self, threads: int = 2, batch_size: int = 16) -> None:
         self._threads = threads

@@ -13,6 +13,7 @@ import numpy as np
 
 from advisor.config import RetrievalSettings
 from advisor.knowledge.library import KnowledgeLibrary
+from advisor.knowledge.rerank import HeadingReranker
 from advisor.knowledge.store import EmbedderMismatch, StoreUnavailable
 from advisor.knowledge.text import detect_language
 
@@ -78,15 +79,25 @@ class HybridRetriever:
         self.library = library
         self.mode = mode
         self.last_timings = RetrievalTimings()
+        self.reranker = HeadingReranker(library.embedder, library.settings.retrieval)
 
     def candidates(
-        self, query: str, n: int, kbs: list[str], domains: list[str] | None = None
+        self,
+        query: str,
+        n: int,
+        kbs: list[str],
+        domains: list[str] | None = None,
+        vector: np.ndarray | None = None,
     ) -> dict[str, Candidates]:
-        """Each retriever's ranking before fusion, per chunk language."""
+        """Each retriever's ranking before fusion, per chunk language (`vector`: the query's, if known)."""
         timings = RetrievalTimings()
         out: dict[str, Candidates] = {}
         if self.mode in {"hybrid", "dense"}:
-            for language, (ranking, similarity) in self._dense(query, n, kbs, domains, timings).items():
+            if vector is None:
+                t = time.perf_counter()
+                vector = self.library.embedder.embed_query(query)
+                timings.embed_ms = (time.perf_counter() - t) * 1000
+            for language, (ranking, similarity) in self._dense(vector, n, kbs, domains, timings).items():
                 out[language] = Candidates(dense=ranking, similarity=similarity)
         if self.mode in {"hybrid", "bm25"}:
             t = time.perf_counter()
@@ -106,8 +117,14 @@ class HybridRetriever:
             self.library.require(name)
         self.library.ensure_index(names)
         started = time.perf_counter()
-        per_language = self.candidates(query, max(settings.candidates, k), names, domains)
-        fused = fuse_languages(per_language, detect_language(query), settings)[:k]
+        t = time.perf_counter()
+        vector = self.library.embedder.embed_query(query) if self.mode != "bm25" else None
+        embed_ms = (time.perf_counter() - t) * 1000
+        per_language = self.candidates(query, max(settings.candidates, k), names, domains, vector)
+        self.last_timings.embed_ms = embed_ms
+        fused = fuse_languages(per_language, detect_language(query), settings)[
+            : max(k, settings.rerank_depth if vector is not None else 0)
+        ]
         records = self.library.catalog.hydrate([key for key, _ in fused])
         dense_rank = {key: i + 1 for c in per_language.values() for i, key in enumerate(c.dense)}
         bm25_rank = {key: i + 1 for c in per_language.values() for i, key in enumerate(c.bm25)}
@@ -134,11 +151,13 @@ class HybridRetriever:
                     similarity.get(key),
                 )
             )
+        if vector is not None and settings.rerank_depth and self.reranker.applies:
+            out = self.reranker.rerank(vector, out, detect_language(query))
         self.last_timings.total_ms = (time.perf_counter() - started) * 1000
-        return out
+        return out[:k]
 
     def _dense(
-        self, query: str, n: int, kbs: list[str], domains: list[str] | None, timings: RetrievalTimings
+        self, vector: np.ndarray, n: int, kbs: list[str], domains: list[str] | None, timings: RetrievalTimings
     ) -> dict[str, tuple[Ranking, dict[tuple[str, str], float]]]:
         """One ranking per chunk language, with each chunk's cosine similarity.
 
@@ -146,9 +165,6 @@ class HybridRetriever:
         ranking buries the other language's answer. Ranking each language on its own puts the best
         English passage of a Chinese question at the top of its own list, and fusion does the rest.
         """
-        t = time.perf_counter()
-        vector = self.library.embedder.embed_query(query)
-        timings.embed_ms = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         where = {"domain": {"$in": domains}} if domains else None
         hits: list[tuple[float, str, str, str]] = []
@@ -207,9 +223,19 @@ def fuse_languages(
         ]
         for language, c in per_language.items()
     }
+    # The language whose best passage is closest to the question leads; cross-language similarity runs
+    # lower by about other_language_bonus, so another language leads only when it is that close.
+    lead = max(
+        [language for language, c in per_language.items() if c.similarity] or [query_language],
+        key=lambda language: (
+            best.get(language, 0.0) + (0.0 if language == query_language else settings.other_language_bonus),
+            language == query_language,
+        ),
+        default=query_language,
+    )
     return fuse(
         [
-            (1.0 if language == query_language else settings.other_language_weight, ranking)
+            (1.0 if language == lead else settings.other_language_weight, ranking)
             for language, ranking in within.items()
         ],
         settings.language_rrf_k,
