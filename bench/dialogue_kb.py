@@ -80,9 +80,11 @@ def rate(rows: list[dict], key: str) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--kind", action="append", help="only these kinds (answerable, unanswerable, ...)")
+    parser.add_argument("--every", type=int, default=1, help="every Nth question: a spread-out sample")
     args = parser.parse_args()
     advisor = build()
-    rows = questions_all()
+    rows = [r for r in questions_all() if not args.kind or r["kind"] in args.kind][:: args.every]
     if args.limit:
         rows = rows[: args.limit]
     results = []
@@ -117,7 +119,8 @@ def main() -> None:
         "rows": results,
     }
     print({k: v for k, v in payload.items() if k != "rows"})
-    print("saved", save("dialogue_kb", payload))
+    subset = args.limit or args.kind or args.every > 1
+    print("saved", save("dialogue_kb_subset" if subset else "dialogue_kb", payload))
 
 
 if __name__ == "__main__":

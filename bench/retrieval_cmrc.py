@@ -124,8 +124,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", default="dev")
     parser.add_argument("--tune", action="store_true", help="search fusion parameters on this split")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions (every passage)")
     args = parser.parse_args()
     passages, questions = load_split(args.split)
+    if args.limit:
+        questions = questions[: args.limit]
     library = build(args.split, passages)
     dense, sparse, reranked, texts = rankings(library, questions)
     settings = library.settings.retrieval
@@ -159,7 +162,8 @@ def main() -> None:
         print(f"{mode:7s} " + "  ".join(f"{k} {v:.4f}" for k, v in r.items()))
     if args.tune:
         print("tuned:", payload["tuned"])
-    print("saved", save(f"retrieval_cmrc_{args.split}", payload))
+    name = f"retrieval_cmrc_{args.split}" + (f"_first{args.limit}" if args.limit else "")
+    print("saved", save(name, payload))
 
 
 if __name__ == "__main__":

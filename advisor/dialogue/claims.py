@@ -31,15 +31,25 @@ class _Scoped:
 
 
 class ClaimCheck:
-    """Built once per turn from the question and the passages; `misattributed` per answer sentence."""
+    """One per turn, from the question and the passages; `misattributed` per answer sentence."""
 
     def __init__(self, question: str, sources: Sequence[str]) -> None:
-        heads = [h for h in asked(question).heads if any(mentions(s, h) for s in sources)]
-        self.heads = tuple(heads)
-        self._sentences: list[_Scoped] = []
-        if not heads:
-            return  # nothing to tell the asked thing from others by
-        for source in sources:
+        self.question = question
+        self.sources = list(sources)
+        self._read: tuple[tuple[str, ...], list[_Scoped]] | None = None
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        return self._sources()[0]
+
+    def _sources(self) -> tuple[tuple[str, ...], list[_Scoped]]:
+        """The passages' sentences with their scope, read on the first answer sentence (so the time to
+        the first token does not pay for it)."""
+        if self._read is not None:
+            return self._read
+        heads = tuple(h for h in asked(self.question).heads if any(mentions(s, h) for s in self.sources))
+        sentences: list[_Scoped] = []
+        for source in self.sources if heads else []:  # no asked thing named: nothing to tell apart
             lead = ""  # the line that introduces a list ("减盐小技巧：") is part of each item's scope
             for line in source.splitlines():
                 item = bool(_LIST_ITEM.match(line))
@@ -49,17 +59,20 @@ class ClaimCheck:
                 about = any(mentions(scope, h) for h in heads)
                 for sentence in split_sentences(line):
                     evidence = _evidence([sentence])
-                    self._sentences.append(_Scoped(scope, evidence, about, bool(evidence.numbers)))
+                    sentences.append(_Scoped(scope, evidence, about, bool(evidence.numbers)))
+        self._read = (heads, sentences)
+        return self._read
 
     def misattributed(self, sentence: str) -> tuple[str, ...]:
         """The figures of `sentence` that the sources give only for something other than the asked thing."""
-        if not self.heads or not any(s.about and s.has_figure for s in self._sentences):
+        heads, scoped = self._sources()
+        if not heads or not any(s.about and s.has_figure for s in scoped):
             return ()
         wrong = []
         for fact in _facts(sentence):
             if fact.kind != "number" or not isinstance(fact.key, Decimal):
                 continue
-            holders = [s for s in self._sentences if _supported(fact, s.evidence)]
+            holders = [s for s in scoped if _supported(fact, s.evidence)]
             if holders and not any(s.about for s in holders):
                 wrong.append(fact.text)
         return tuple(wrong)
