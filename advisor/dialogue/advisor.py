@@ -20,10 +20,10 @@ from langchain_core.language_models import BaseChatModel
 from advisor.config import Settings
 from advisor.dialogue import safety
 from advisor.dialogue.answerable import Answerability, Passage, judge
+from advisor.dialogue.attribution import attribute
 from advisor.dialogue.context import focus_passages
 from advisor.dialogue.extractive import extractive_answer
 from advisor.dialogue.followup import standalone_query
-from advisor.dialogue.guard import check_answer, extract_facts
 from advisor.dialogue.history import ConversationStore
 from advisor.dialogue.prompts import PromptBook, build_messages, load_prompts
 from advisor.dialogue.screen import AnswerScreen
@@ -32,7 +32,7 @@ from advisor.events import Event, ImageText, Notice, Sentence, Source, Sources, 
 from advisor.knowledge.chunking import estimate_tokens
 from advisor.knowledge.library import KnowledgeLibrary, StorageError
 from advisor.knowledge.retriever import HybridRetriever, RetrievedChunk
-from advisor.knowledge.text import clean_text, detect_language, tokenize
+from advisor.knowledge.text import clean_text, detect_language
 from advisor.llm import LLMCrashed, LLMUnavailable, create_llm, stream_text
 
 MAX_QUESTION_CHARS = 2000
@@ -361,7 +361,7 @@ class Advisor:
             if not answer.citations:
                 # Small models often forget the markers: cite the passages the sentences were taken from
                 # (the passages only: the image text is no source, and [n+1] would cite nothing).
-                answer.citations = attribute(streamed, texts[: len(sources)])
+                answer.citations = attribute(streamed, texts[: len(sources)], query or question)
                 if answer.citations:
                     markers = " " + "".join(f"[{n}]" for n in answer.citations)
                     streamed = streamed.rstrip() + markers
@@ -557,27 +557,6 @@ class Advisor:
             session_id or "",
             answer.fallback,
         )
-
-
-def attribute(answer: str, sources: list[str], min_overlap: float = 0.5) -> list[int]:
-    """Source numbers (1-based) that most of some answer sentence's words come from."""
-    source_tokens = [set(tokenize(text)) for text in sources]
-    cited: set[int] = set()
-    for sentence in split_sentences(answer):
-        words = set(tokenize(sentence))
-        if len(words) < 2:
-            continue
-        overlap, best = max(
-            (len(words & tokens) / len(words), n) for n, tokens in enumerate(source_tokens, 1)
-        )
-        if overlap >= min_overlap:
-            cited.add(best)
-        elif overlap >= min_overlap / 2 and extract_facts(sentence):
-            # Fewer shared words, but its figures are in a source: that source is where it came from.
-            holders = [n for n, text in enumerate(sources, 1) if check_answer(sentence, [text]).supported]
-            if holders:
-                cited.add(best if best in holders else holders[0])
-    return sorted(cited)
 
 
 def _citations(text: str, count: int) -> list[int]:
