@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from advisor.knowledge.retriever import RetrievedChunk
 
 MAX_CACHED = 20_000
+_SECTION = " > "  # a chunk's heading path is "Title > Section > ..." (chunking.py)
 
 
 class HeadingReranker:
@@ -45,7 +46,9 @@ class HeadingReranker:
         """The first `rerank_depth` chunks in their new order, then the rest as they were."""
         depth = self.settings.rerank_depth
         head, rest = list(chunks[:depth]), list(chunks[depth:])
-        if len(head) < 2:
+        if len(head) < 2 or not any(_SECTION in c.heading for c in head):
+            # Without section headings (CMRC's one-title articles) there is nothing to rerank by: the
+            # title alone took recall@1 on CMRC dev's first 500 questions from 0.940 to 0.918.
             return list(chunks)
         known = [c.similarity for c in head if c.similarity is not None]
         floor = min(known, default=0.0)
