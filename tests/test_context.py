@@ -58,3 +58,16 @@ def test_a_passage_in_the_other_language_keeps_its_opening() -> None:
     chinese = FILLER_ZH * 20
     focused = focus_passages("每天吃多少盐合适？", [chinese, english], 80)
     assert "less than 5 g of salt" in focused[1]
+
+
+def test_the_sentences_about_the_asked_thing_win_over_a_neighbour_topic() -> None:
+    """Bug: asked about salt, the model read the sugar section first (it shares 成年人 and 每天 with the
+    question) and answered with sugar's 25克; 盐 inside 食盐 did not count as a match."""
+    from advisor.config import REPO_ROOT
+
+    document = (REPO_ROOT / "knowledge" / "health" / "salt-and-sugar.zh.md").read_text(encoding="utf-8")
+    salt = document.split("## 盐：成人每天不超过5克")[1].split("## 糖")[0].strip()
+    sugar = document.split("## 糖：添加糖最好不超过25克")[1].strip()
+    focused = focus_passages("成年人每天吃多少盐合适？", [sugar, salt], 120)
+    assert "不超过5克" in focused[1]
+    assert "25克" not in focused[0]
