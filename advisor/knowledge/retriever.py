@@ -223,19 +223,9 @@ def fuse_languages(
         ]
         for language, c in per_language.items()
     }
-    # The language whose best passage is closest to the question leads; cross-language similarity runs
-    # lower by about other_language_bonus, so another language leads only when it is that close.
-    lead = max(
-        [language for language, c in per_language.items() if c.similarity] or [query_language],
-        key=lambda language: (
-            best.get(language, 0.0) + (0.0 if language == query_language else settings.other_language_bonus),
-            language == query_language,
-        ),
-        default=query_language,
-    )
     return fuse(
         [
-            (1.0 if language == lead else settings.other_language_weight, ranking)
+            (1.0 if language == query_language else settings.other_language_weight, ranking)
             for language, ranking in within.items()
         ],
         settings.language_rrf_k,
