@@ -90,8 +90,11 @@ def main() -> None:
     results = []
     for i, row in enumerate(rows, start=1):
         results.append(evaluate(advisor, row))
+        r = results[-1]
         print(
-            f"{i}/{len(rows)} {row['id']}: {results[-1].get('source_hit', results[-1].get('honest', results[-1].get('safe')))}"
+            f"{i}/{len(rows)} {row['id']}: {r.get('source_hit', r.get('honest', r.get('safe')))}"
+            f" key_facts={r.get('key_facts')} fallback={r['fallback']} ttft={r['first_token_ms']}",
+            flush=True,
         )
     answered = [
         r
