@@ -104,11 +104,12 @@ def _names(text: str) -> list[str]:
 
 
 def _required(ask: Asked) -> tuple[str, ...]:
-    """The heads a passage must name: the longer words when there are, since 考 alone says little."""
+    """The heads a passage must name."""
     if ask.slot not in ("who", "when", "quantity"):
         return ()  # "what is the best way to ..." names no one thing an answer must name
-    longer = tuple(h for h in ask.heads if len(h) > 1)
-    return longer or ask.heads
+    # A one-character Chinese head (拿, 回) is too common or too loosely worded to judge by: it must
+    # be a word of two characters or more, or an English word.
+    return tuple(h for h in ask.heads if len(h) > 1)
 
 
 def _figure_near(ask: Asked, question: str, passages: Sequence[Passage]) -> bool:
