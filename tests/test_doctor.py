@@ -25,7 +25,9 @@ def test_a_python_failure_in_a_probe_is_reported_with_its_message() -> None:
 
 
 def test_doctor_runs_the_real_engines_and_reports_the_machine() -> None:
-    result = CliRunner().invoke(app, ["doctor", "--json", "--engine", "llm", "--engine", "embeddings", "--engine", "ocr"])
+    result = CliRunner().invoke(
+        app, ["doctor", "--json", "--engine", "llm", "--engine", "embeddings", "--engine", "ocr"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["machine"]["cpu"] and "amx" in report["machine"]

@@ -303,8 +303,13 @@ class Advisor:
             image_text,
         )
         streamed, failure = "", ""
+        shown, withheld = 0, False  # how much of `streamed` the page has; whether the rest is held back
         screen = AnswerScreen(
-            query or question, [s.text for s in sources], [s.title for s in sources], image_text
+            query or question,
+            [s.text for s in sources],
+            [s.title for s in sources],
+            image_text,
+            instructions=str(messages[0].content) if messages else "",
         )
         # The first clause goes to speech on its own, so a spoken reply starts before the first
         # sentence is finished; every later piece is a whole sentence.
@@ -321,7 +326,13 @@ class Advisor:
                             now - answer.started
                         ) * 1000  # since the turn began
                     streamed += piece
-                    yield TextDelta(piece)
+                    # Shown as it streams, but a word only once it is whole, and nothing more once a
+                    # word of the instructions appears (that sentence is dropped; the rest replaces it).
+                    withheld = withheld or screen.leaks(streamed)
+                    cut = _whole_words(streamed)
+                    if not withheld and cut > shown:
+                        yield TextDelta(streamed[shown:cut])
+                        shown = cut
                     for sentence in splitter.feed(piece):
                         if screen.accept(sentence):  # only checked sentences are shown as final, and spoken
                             yield Sentence(sentence, language)
@@ -335,6 +346,9 @@ class Advisor:
                 for sentence in splitter.flush():
                     if screen.accept(sentence):
                         yield Sentence(sentence, language)
+            if not (withheld or screen.leaks(streamed)) and shown < len(streamed):
+                yield TextDelta(streamed[shown:])
+                shown = len(streamed)
             failure = screen.failure
             if not failure and not streamed.strip():
                 failure = "the model returned no text"
@@ -557,6 +571,14 @@ class Advisor:
             session_id or "",
             answer.fallback,
         )
+
+
+def _whole_words(text: str) -> int:
+    """Where the last whole word of `text` ends: a Latin word still being written is held back."""
+    end = len(text)
+    while end and text[end - 1].isascii() and text[end - 1].isalpha():
+        end -= 1
+    return end
 
 
 def _citations(text: str, count: int) -> list[int]:

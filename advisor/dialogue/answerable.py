@@ -63,6 +63,9 @@ class Answerability:
     reason: str = ""  # "missing" (a word of the question is in no passage) or "no_value" (no figure)
 
 
+_COUNTED = re.compile(r"[一二两三四五六七八九十百几每半单][\u4e00-\u9fff]")
+
+
 def judge(question: str, passages: Sequence[Passage]) -> Answerability:
     """Whether the passages can answer `question`; when not, what is missing and what they do cover."""
     if not passages:
@@ -109,7 +112,9 @@ def _required(ask: Asked) -> tuple[str, ...]:
         return ()  # "what is the best way to ..." names no one thing an answer must name
     # A one-character Chinese head (拿, 回) is too common or too loosely worded to judge by: it must
     # be a word of two characters or more, or an English word.
-    return tuple(h for h in ask.heads if len(h) > 1)
+    # A numeral with its measure word (一杯, 每次, 两个) says how the amount is counted, not what about:
+    # the passage may count it another way (每杯售价42元 answers 多少钱一杯).
+    return tuple(h for h in ask.heads if len(h) > 1 and not _COUNTED.fullmatch(h))
 
 
 def _figure_near(ask: Asked, question: str, passages: Sequence[Passage]) -> bool:

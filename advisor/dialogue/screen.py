@@ -8,8 +8,10 @@ left, or when the model keeps failing (then the rest of its answer is not worth 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from advisor.dialogue import safety
 from advisor.dialogue.claims import ClaimCheck
@@ -20,16 +22,43 @@ _CITATION = re.compile(r"\[(\d{1,2})\]")
 _WORDS = re.compile(r"[\w\u3400-\u9fff]")
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{5,}")
+_TEMPLATES = Path(__file__).resolve().parents[2] / "prompts" / "answer.toml"
+
+
+@functools.cache
+def _template_words() -> frozenset[str]:
+    """Words of the shared answer rules and templates: ordinary words an answer may use."""
+    try:
+        return frozenset(w.lower() for w in _LATIN_WORD.findall(_TEMPLATES.read_text(encoding="utf-8")))
+    except OSError:
+        return frozenset()
+
+
+def private_words(instructions: str, *public: str) -> frozenset[str]:
+    """Words of the system prompt that no public text (sources, question, the shared rules) has: the
+    operator's own configuration. An answer that says one repeats its instructions, not the sources."""
+    seen = {w.lower() for text in public for w in _LATIN_WORD.findall(text)} | _template_words()
+    return frozenset(w.lower() for w in _LATIN_WORD.findall(instructions)) - seen
+
+
 class AnswerScreen:
     def __init__(
-        self, question: str, passages: Sequence[str], titles: Sequence[str], extra: str = ""
+        self,
+        question: str,
+        passages: Sequence[str],
+        titles: Sequence[str],
+        extra: str = "",
+        instructions: str = "",
     ) -> None:
         """`passages` are what [1], [2], ... cite; their titles and `extra` (a picture's text) also
-        support a name or a figure, but are not citable."""
+        support a name or a figure, but are not citable. `instructions` is the system prompt: an
+        answer must not repeat what only it says."""
         self.count = len(passages)
         self.evidence = [f"《{t}》\n{p}" if t else p for p, t in zip(passages, titles, strict=False)]
         if extra:
             self.evidence.append(extra)
+        self.private = private_words(instructions, question, *self.evidence)
         self.claims = ClaimCheck(question, list(passages))
         self.kept: list[str] = []
         self.dropped: list[tuple[str, str]] = []  # (sentence, why)
@@ -43,6 +72,9 @@ class AnswerScreen:
         if said:
             return f"a diagnosis, dose or trade instruction: {said!r}"
         bare = _CITATION.sub("", sentence)
+        leaked = sorted({w.lower() for w in _LATIN_WORD.findall(bare)} & self.private)
+        if leaked:
+            return f"repeats its instructions: {', '.join(leaked)}"
         result = check_answer(bare, self.evidence)
         if not result.supported:
             return f"unsupported: {', '.join(result.unsupported)}"
@@ -50,6 +82,10 @@ class AnswerScreen:
         if wrong:
             return f"said of something else in the sources: {', '.join(wrong)}"
         return ""
+
+    def leaks(self, text: str) -> bool:
+        """Whether `text` has a word that only the instructions have."""
+        return bool(self.private) and any(w.lower() in self.private for w in _LATIN_WORD.findall(text))
 
     def accept(self, sentence: str) -> bool:
         """Check one sentence; True when it is kept (and may be shown and spoken)."""

@@ -130,8 +130,10 @@ def test_model_output_runs_nothing_and_fetches_nothing(
         page.wait_for_chat("12 dollars")
         page.wait_idle()
     chat = page.page.locator("#chatbot")
-    shown = page.bot_text()
-    assert "onerror" in shown and "<script>" in shown, "the payloads reached the page, as text"
+    shown = page.bot_text() + " ".join(page.seen_texts())
+    # The answer screen now drops the sentences that carry the payloads (nothing in the sources says
+    # them) before the page shows the answer; what reaches the page must still be inert either way.
+    assert "12 dollars" in shown
     live = chat.locator("script, iframe, video, svg[onload], img[onerror], [onmouseover]")
     assert chat.locator("style").filter(has_text=canary.url).count() == 0  # Gradio's icons have styles
     assert live.count() == 0, live.evaluate_all("(nodes) => nodes.map((n) => n.outerHTML.slice(0, 300))")
