@@ -63,7 +63,7 @@ class Answerability:
     reason: str = ""  # "missing" (a word of the question is in no passage) or "no_value" (no figure)
 
 
-_COUNTED = re.compile(r"[一二两三四五六七八九十百几每半单][\u4e00-\u9fff]")
+_COUNTED = re.compile(r"[一二两三四五六七八九十几每单][杯个次件张瓶份碗盒包袋支只台套双对条本顿片粒]")
 
 
 def judge(question: str, passages: Sequence[Passage]) -> Answerability:
