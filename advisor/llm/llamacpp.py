@@ -29,6 +29,11 @@ from advisor.llm.prompt_states import PromptStates
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
+def as_payload(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """LangChain messages as llama.cpp's chat messages (and the worker protocol's)."""
+    return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+
+
 class LlamaCppChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -96,7 +101,7 @@ class LlamaCppChatModel(BaseChatModel):
     def prefill(self, messages: list[BaseMessage]) -> None:
         """Evaluate the prompt of `messages` (e.g. the system prompt) without generating, so a later
         prompt that starts the same way reuses the cached state instead of reading it again."""
-        payload = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        payload = as_payload(messages)
         with self._lock:
             llama = self._ready(payload)
             llama.create_chat_completion(messages=payload, max_tokens=1, temperature=0.0)
@@ -108,7 +113,7 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        payload = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        payload = as_payload(messages)
         with self._lock:
             llama = self._ready(payload)
             stream = llama.create_chat_completion(

@@ -35,13 +35,9 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 from advisor.llm.base import LLMCrashed, LLMUnavailable
+from advisor.llm.llamacpp import as_payload
 
-_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _GONE = object()  # the worker's output ended
-
-
-def _payload(messages: list[BaseMessage]) -> list[dict[str, str]]:
-    return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
 
 def _how_it_ended(code: int | None) -> str:
@@ -274,7 +270,7 @@ class SupervisedChatModel(BaseChatModel):
 
     # -- the chat model -------------------------------------------------------------------------------
     def prefill(self, messages: list[BaseMessage]) -> None:
-        payload = _payload(messages)
+        payload = as_payload(messages)
         with self._lock:
             self._prefills[payload[0]["content"] if payload else ""] = payload
             self._call(self._ensure(), "prefill", messages=payload)
@@ -299,7 +295,7 @@ class SupervisedChatModel(BaseChatModel):
             process = self._ensure()
             rid = next(self._ids)
             request = {"max_tokens": kwargs.get("max_tokens"), "temperature": kwargs.get("temperature")}
-            if not process.send(id=rid, op="stream", messages=_payload(messages), stop=stop, **request):
+            if not process.send(id=rid, op="stream", messages=as_payload(messages), stop=stop, **request):
                 raise self._crashed(process, "answering")
             finished = False
             try:
