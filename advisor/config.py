@@ -173,6 +173,22 @@ class UISettings(Section):
     auth: str = ""  # "user:password" enables login
 
 
+class APISettings(Section):
+    section = "api"
+
+    # The OpenAI-compatible API (advisor/api/): at /v1 on the page's port (`advisor serve`), or alone
+    # (`advisor api`, on host:port below). A valid API key (`advisor keys create`) is required once any
+    # key exists, on any bind address but loopback, from any client but a loopback one, or everywhere
+    # with `require_key`; only a loopback server without keys is open (any key or none, as Ollama).
+    enabled: bool = True  # mount /v1 beside the page
+    host: str = "127.0.0.1"
+    port: int = 7861
+    require_key: bool = False
+    cors_origins: str = ""  # browser origins allowed to call the API, comma-separated; "" = none
+    requests_per_minute: int = 60  # per key (or per client address without keys); 429 beyond it
+    concurrent_requests: int = 4  # per key: requests in progress at once; 429 beyond it
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("advisor", appauthor=False))
 
@@ -195,6 +211,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     ui: UISettings = UISettings()
+    api: APISettings = APISettings()
 
     @classmethod
     def settings_customise_sources(
