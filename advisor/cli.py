@@ -376,18 +376,17 @@ def ask(
     from advisor.events import AudioChunk
 
     chunks: list[AudioChunk] = []
-    speaker = None
-    events = advisor.turn(question, session_id, kb or None, domain, image=image, audio=audio)
-    if speak is not None:
-        from advisor.tts import SentenceSpeaker, create_tts, with_speech
-
-        speaker = SentenceSpeaker(create_tts(advisor.settings.tts, advisor.settings.data_dir))
-        events = with_speech(events, speaker)
+    notices: list[str] = []
+    events = advisor.turn(
+        question, session_id, kb or None, domain, image=image, audio=audio, speak=speak is not None
+    )
     try:
         for event in events:
             if isinstance(event, AudioChunk):
                 chunks.append(event)
                 continue
+            if isinstance(event, Notice):
+                notices.append(event.message)
             if isinstance(event, Sources):
                 sources = event
             elif isinstance(event, ImageText):
@@ -423,7 +422,7 @@ def ask(
         if end.fallback:
             payload["fallback"] = end.fallback
         if speak is not None:
-            payload["audio"] = _write_speech(chunks, speak, speaker)
+            payload["audio"] = _write_speech(chunks, speak, notices)
         if audio is not None:
             payload["transcript"] = (
                 {
@@ -441,19 +440,18 @@ def ask(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     if speak is not None:
-        spoken = _write_speech(chunks, speak, speaker)
+        spoken = _write_speech(chunks, speak, notices)
         console.print(f"[dim]spoken reply: {spoken['path']} ({spoken['seconds']} s)[/dim]")
     console.print()
     _print_sources(items)
     console.print(f"[dim]session {end.session_id} · {end.timings_ms.get('total_ms', 0):.0f} ms[/dim]")
 
 
-def _write_speech(chunks: list, path: Path, speaker: object) -> dict:
+def _write_speech(chunks: list, path: Path, notices: list[str]) -> dict:
     from advisor.tts import write_wav
 
     seconds = write_wav(chunks, path) if chunks else 0.0
-    warnings = [n.message for n in getattr(speaker, "notices", [])]
-    return {"path": str(path), "seconds": round(seconds, 2), "warnings": warnings}
+    return {"path": str(path), "seconds": round(seconds, 2), "warnings": notices}
 
 
 def _print_sources(items: list) -> None:

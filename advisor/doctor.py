@@ -53,7 +53,7 @@ def _probe_llm(settings: Settings) -> str:
 def _probe_embeddings(settings: Settings) -> str:
     from advisor.embeddings import create_embedder
 
-    vector = create_embedder(settings.embeddings).embed_query("每天吃多少盐 how much salt")
+    vector = create_embedder(settings).embed_query("每天吃多少盐 how much salt")
     return f"{settings.embeddings.backend}: {len(vector)} dimensions"
 
 

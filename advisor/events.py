@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,3 +99,11 @@ class TurnEnd:
 
 
 Event = Transcript | ImageText | Sources | TextDelta | Sentence | AudioChunk | Notice | TurnEnd
+
+
+@dataclass
+class TurnControl:
+    """Not an event: what a front end may change, from another thread, while a turn runs."""
+
+    stop: threading.Event = field(default_factory=threading.Event)  # end the turn and its speech
+    silence: threading.Event = field(default_factory=threading.Event)  # end only its speech

@@ -174,9 +174,7 @@ def sample_files(folder: Path, settings: Settings) -> tuple[Path, Path]:
     if not audio.exists():
         import wave
 
-        chunks = list(
-            create_tts(settings.tts, settings.data_dir).synthesize("How much salt a day is too much?", "en")
-        )
+        chunks = list(create_tts(settings).synthesize("How much salt a day is too much?", "en"))
         with wave.open(str(audio), "wb") as handle:
             handle.setnchannels(1)
             handle.setsampwidth(2)

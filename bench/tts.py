@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from advisor.config import REPO_ROOT, TTSSettings
+from advisor.config import REPO_ROOT, Settings, TTSSettings
 from advisor.dialogue.sentences import SentenceSplitter, split_sentences
 from advisor.events import AudioChunk
 from advisor.tts import SentenceSpeaker, VoiceSet, create_tts
@@ -315,7 +315,7 @@ def main() -> None:
     parser.add_argument("--no-llm", action="store_true", help="skip the streaming-against-waiting part")
     args = parser.parse_args()
 
-    default = create_tts(TTSSettings())
+    default = create_tts(Settings(tts=TTSSettings()))
     espeak = VoiceSet({"en": "espeak-ng:en-us", "zh": "espeak-ng:cmn-latn-pinyin"}, fallback_specs={})
     print("voices:", default.specs)
     for language in ("en", "zh"):

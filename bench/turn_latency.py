@@ -27,11 +27,10 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from advisor.config import Settings
 from advisor.dialogue.advisor import Advisor
 from advisor.dialogue.sentences import split_sentences
 from advisor.events import AudioChunk, Sentence, Sources, Transcript, TurnEnd
-from advisor.tts import SentenceSpeaker, VoiceSet, create_tts, with_speech
+from advisor.tts import SentenceSpeaker, VoiceSet
 from bench.common import bench_data_dir, percentiles, save
 from bench.dialogue_kb import build
 from bench.retrieval_kb import questions_all
@@ -77,14 +76,13 @@ def text_turn(advisor: Advisor, row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "first_token_ms": first, "complete_ms": _ms(started), "fallback": end.fallback}
 
 
-def streamed_voice_turn(
-    advisor: Advisor, voices: VoiceSet, row: dict[str, Any], audio: bytes
-) -> dict[str, Any]:
-    """The advisor's own path: `Advisor.turn(audio=...)` with each sentence spoken as it completes."""
+def streamed_voice_turn(advisor: Advisor, row: dict[str, Any], audio: bytes) -> dict[str, Any]:
+    """What the page and the CLI do: `Advisor.turn(audio=..., speak=True)`, each sentence spoken as it
+    completes."""
     marks: dict[str, float] = {}
     end = None
     started = time.perf_counter()  # the user's audio has just ended: the whole clip is here
-    for event in with_speech(advisor.turn("", audio=audio), SentenceSpeaker(voices)):
+    for event in advisor.turn(audio=audio, speak=True):
         name = {
             Transcript: "transcript",
             Sources: "sources",
@@ -120,7 +118,7 @@ def streamed_voice_turn(
 def naive_voice_turn(advisor: Advisor, voices: VoiceSet, row: dict[str, Any], audio: bytes) -> dict[str, Any]:
     """Transcribe, then wait for the whole answer, then synthesise all of it, then play."""
     started = time.perf_counter()
-    transcript = advisor.asr().transcribe(audio)
+    transcript = advisor.stages.asr.get().transcribe(audio)
     transcribed = _ms(started)
     end = None
     for event in advisor.turn(transcript.text):
@@ -158,18 +156,17 @@ def main() -> None:
     args = parser.parse_args()
 
     advisor = build()
-    settings: Settings = advisor.settings
-    voices = create_tts(settings.tts, settings.data_dir)
+    voices = advisor.stages.tts.get()  # the voices the turns speak with
     rows = pick_questions(args.questions)
     folder = bench_data_dir("turn-latency")
     clips = {r["id"]: spoken(r, voices, folder) for r in rows}
     # Warm every stage once (ASR, voices both languages, the model) so each pass measures a warm app.
-    advisor.asr().transcribe(clips[rows[0]["id"]])
+    advisor.stages.asr.get().transcribe(clips[rows[0]["id"]])
     list(SentenceSpeaker(voices).speak(["Ready.", "准备好了。"]))
     advisor.warm_up()
 
     text = [text_turn(advisor, r) for r in rows]
-    streamed = [streamed_voice_turn(advisor, voices, r, clips[r["id"]]) for r in rows]
+    streamed = [streamed_voice_turn(advisor, r, clips[r["id"]]) for r in rows]
     naive = [naive_voice_turn(advisor, voices, r, clips[r["id"]]) for r in rows]
 
     streamed_first = [r["first_audio_ms"] for r in streamed if r["first_audio_ms"] is not None]

@@ -54,7 +54,7 @@ def test_unknown_backend_names_the_choices() -> None:
     settings = Settings()
     settings.embeddings.backend = "word2vec"
     with pytest.raises(UnknownBackend, match="e5-small"):
-        create_embedder(settings.embeddings)
+        create_embedder(settings)
 
 
 def test_registry_rejects_unknown_names() -> None:

@@ -57,7 +57,7 @@ def test_spoken_reply_starts_on_the_first_sentence_and_is_intelligible(
         replies=["Adults should eat less than 5 g of salt a day. [1] Cut down on processed food."]
     )
     advisor = Advisor(settings, library=shipped, llm=llm)
-    speaker = SentenceSpeaker(create_tts(settings.tts, settings.data_dir))
+    speaker = SentenceSpeaker(create_tts(settings))
     events = list(with_speech(advisor.turn("How much salt should adults eat per day?"), speaker))
     sentences = [e.text for e in events if isinstance(e, Sentence)]
     chunks = [e for e in events if isinstance(e, AudioChunk)]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from advisor.config import EmbeddingSettings
+from advisor.config import Settings
 from advisor.embeddings import create_embedder
 
 
 def test_packaged_e5_is_multilingual_and_normalised() -> None:
-    embedder = create_embedder(EmbeddingSettings(backend="e5-small"))
+    embedder = create_embedder(Settings(embeddings={"backend": "e5-small"}))
     passages = embedder.embed_documents(
         ["成年人每天食盐不超过5克。", "Keep an emergency fund of 3-6 months."]
     )
@@ -20,7 +20,7 @@ def test_packaged_e5_is_multilingual_and_normalised() -> None:
 
 
 def test_packaged_minilm_through_sentence_transformers() -> None:
-    embedder = create_embedder(EmbeddingSettings(backend="sentence-transformers"))
+    embedder = create_embedder(Settings(embeddings={"backend": "sentence-transformers"}))
     passages = embedder.embed_documents(["Adults need 7 to 9 hours of sleep.", "Index funds have low fees."])
     assert passages.shape == (2, 384) and embedder.dim == 384
     query = embedder.embed_query("what are the costs of an index fund")

@@ -63,6 +63,7 @@ def test_every_advisor_prompt_starts_with_the_same_rules(settings: Settings) -> 
 def test_the_language_model_loads_once_for_concurrent_first_turns(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from advisor import stages
     from advisor.dialogue import advisor as advisor_module
     from advisor.llm.fake import ScriptedChatModel
 
@@ -73,7 +74,7 @@ def test_the_language_model_loads_once_for_concurrent_first_turns(
         built.append(model)
         return model
 
-    monkeypatch.setattr(advisor_module, "create_llm", create)
+    monkeypatch.setattr(stages, "create_llm", create)
     settings.embeddings.backend = "hashing"
     advisor = advisor_module.Advisor(settings)
     threads = [threading.Thread(target=advisor.llm) for _ in range(8)]

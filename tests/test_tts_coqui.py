@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.config import TTSSettings
+from advisor.config import Settings, TTSSettings
 from advisor.tts import SentenceSpeaker, TTSError, create_tts
 from advisor.tts.base import duration_s, pcm16_to_float
 from advisor.tts.coqui import CoquiSynthesizer, parse_voice
@@ -87,7 +87,9 @@ def test_coqui_speaks_with_a_model_built_from_its_config(random_vits: Path) -> N
 @pytest.mark.slow
 @needs_coqui
 def test_coqui_is_chosen_by_settings_and_streams_through_the_speaker(random_vits: Path) -> None:
-    voices = create_tts(TTSSettings(backend="coqui", english_voice=str(random_vits / "model.pth")))
+    voices = create_tts(
+        Settings(tts=TTSSettings(backend="coqui", english_voice=str(random_vits / "model.pth")))
+    )
     assert voices.specs["en"] == f"coqui:{random_vits / 'model.pth'}"
     speaker = SentenceSpeaker(voices)
     chunks = list(speaker.speak(["first sentence.", "second sentence."], "en"))

@@ -258,7 +258,7 @@ def test_unsupported_attachment_is_refused_in_plain_words(client: Client, tmp_pa
 
 
 def test_broken_image_is_refused_in_plain_words(client: Client, server: Server, tmp_path: Path) -> None:
-    if not server.modalities.available("vision"):
+    if not server.available("vision"):
         pytest.skip("image reading is not installed here")
     broken = tmp_path / "photo.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
@@ -273,7 +273,7 @@ def test_broken_image_is_refused_in_plain_words(client: Client, server: Server, 
 def test_too_long_recording_is_refused_in_plain_words(
     client: Client, server: Server, tmp_path: Path, lang: str, expected: str
 ) -> None:
-    if not server.modalities.available("asr"):
+    if not server.available("asr"):
         pytest.skip("speech recognition is not installed here")
     import wave
 
@@ -289,7 +289,7 @@ def test_too_long_recording_is_refused_in_plain_words(
 
 
 def test_image_question_is_answered_from_its_text(client: Client, server: Server, tmp_path: Path) -> None:
-    if not server.modalities.available("vision"):
+    if not server.available("vision"):
         pytest.skip("image reading is not installed here")
     picture = picture_of("How much does a Riverside Library card cost?", tmp_path / "question.png")
     if picture is None:
@@ -317,7 +317,7 @@ def test_image_question_is_answered_from_its_text(client: Client, server: Server
 def test_audio_question_shows_its_transcript_then_the_answer(
     client: Client, server: Server, tmp_path: Path
 ) -> None:
-    if not (server.modalities.available("tts") and server.modalities.available("asr")):
+    if not (server.available("tts") and server.available("asr")):
         pytest.skip("speech synthesis or recognition is not installed here")
     clip = spoken("How much does a Riverside Library card cost?", tmp_path / "question.wav", server.settings)
     updates = ask(client, "", files=[handle_file(str(clip))])
@@ -457,7 +457,7 @@ def test_queue_limits(server: Server) -> None:
 
 def test_login_is_required_when_configured(server: Server, tmp_path: Path) -> None:
     settings = make_settings(tmp_path, ui={"auth": "ada:s3cret"})
-    guarded = start(settings, server.advisor, server.modalities)
+    guarded = start(settings, server.advisor)
     try:
         status, _ = get(f"{guarded.url}config")
         assert status == 401

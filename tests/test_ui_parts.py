@@ -1,5 +1,4 @@
-"""The page's small parts: strings in both languages, input checks, upload names, file serving rules, and
-the modality adapter's behaviour when a package is missing, broken or refuses an input."""
+"""The page's small parts: strings in both languages, input checks, upload names, file serving rules."""
 
 from __future__ import annotations
 
@@ -7,14 +6,13 @@ import importlib.util
 import io
 import string
 import sys
-import types
 import wave
 from pathlib import Path
 
 import pytest
 
 from advisor.config import REPO_ROOT, ASRSettings, RetrievalSettings, Settings, VisionSettings
-from advisor.events import AudioChunk, Transcript
+from advisor.events import AudioChunk
 
 if importlib.util.find_spec("ui") is None:  # until pyproject packages ui/ beside advisor/
     sys.path.insert(0, str(REPO_ROOT))
@@ -23,7 +21,6 @@ from ui import i18n
 from ui.app import blocked_paths, max_upload_bytes
 from ui.chat import InputError, sort_files, wav_bytes
 from ui.kb import clean_file_name, valid_kb_name
-from ui.modalities import Modalities, ModalityError, ModalityUnavailable
 
 
 def test_both_languages_have_every_string_with_the_same_placeholders() -> None:
@@ -145,120 +142,3 @@ def test_upload_limit_is_the_largest_input_limit() -> None:
         vision=VisionSettings(max_bytes=6),
     )
     assert max_upload_bytes(settings) == 7
-
-
-# -- the modality adapter -------------------------------------------------------------------------------------
-class FakeASRError(Exception):
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.en, self.zh = en, zh
-
-    def message(self, language: str = "en") -> str:
-        return self.zh if language.startswith("zh") else self.en
-
-
-class FakeUnavailable(FakeASRError):
-    pass
-
-
-def install(monkeypatch: pytest.MonkeyPatch, name: str, **attributes: object) -> None:
-    module = types.ModuleType(name)
-    for key, value in attributes.items():
-        setattr(module, key, value)
-    monkeypatch.setitem(sys.modules, name, module)
-
-
-def test_a_missing_package_makes_its_modality_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "advisor.vision", None)  # import fails as if not installed
-    modalities = Modalities(Settings())
-    with pytest.raises(ModalityUnavailable, match="not installed"):
-        modalities.vision_reader()
-    status = {s.name: s for s in modalities.status()}
-    assert not status["vision"].available and "not installed" in status["vision"].detail
-
-
-def test_a_model_that_fails_to_load_is_reported_and_the_rest_still_work(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    class Broken:
-        def load(self) -> None:
-            raise RuntimeError("model file missing")
-
-    class Ears:
-        def transcribe(self, path: Path) -> Transcript:
-            return Transcript("你好", "zh", 1.0)
-
-    install(monkeypatch, "advisor.vision", create_vision=lambda settings: Broken())
-    install(
-        monkeypatch,
-        "advisor.asr",
-        create_asr=lambda settings: Ears(),
-        ASRUnavailable=FakeUnavailable,
-    )
-    modalities = Modalities(Settings())
-    modalities.warm_up()
-    status = {s.name: s for s in modalities.status()}
-    assert not status["vision"].available and "model file missing" in status["vision"].detail
-    assert status["asr"].available and status["asr"].ready
-    assert modalities.transcribe(Path("q.wav")).text == "你好"
-
-
-def test_user_facing_errors_keep_both_languages(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Ears:
-        def transcribe(self, path: Path) -> Transcript:
-            raise FakeASRError("no speech heard", "没有听到说话")
-
-    install(monkeypatch, "advisor.asr", create_asr=lambda settings: Ears(), ASRUnavailable=FakeUnavailable)
-    modalities = Modalities(Settings())
-    with pytest.raises(ModalityError) as caught:
-        modalities.transcribe(Path("q.wav"))
-    assert caught.value.message("zh") == "没有听到说话" and caught.value.message("en") == "no speech heard"
-
-
-def test_an_unavailable_error_at_use_disables_the_modality(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Ears:
-        def transcribe(self, path: Path) -> Transcript:
-            raise FakeUnavailable("the Whisper model is missing", "缺少语音识别模型")
-
-    install(monkeypatch, "advisor.asr", create_asr=lambda settings: Ears(), ASRUnavailable=FakeUnavailable)
-    modalities = Modalities(Settings())
-    with pytest.raises(ModalityUnavailable):
-        modalities.transcribe(Path("q.wav"))
-    assert not modalities.available("asr")
-
-
-def test_unexpected_errors_are_not_shown_raw(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Ears:
-        def transcribe(self, path: Path) -> Transcript:
-            raise KeyError("/secret/path")
-
-    install(monkeypatch, "advisor.asr", create_asr=lambda settings: Ears(), ASRUnavailable=FakeUnavailable)
-    with pytest.raises(ModalityError) as caught:
-        Modalities(Settings()).transcribe(Path("q.wav"))
-    assert "secret" not in caught.value.message("en") and "KeyError" in caught.value.message("en")
-
-
-def test_the_image_reader_is_the_advisors_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The chat hands images to Advisor.turn: the reader it builds is the one warm-up loads and Status shows."""
-
-    class Eyes:
-        loaded = False
-
-        def load(self) -> None:
-            self.loaded = True
-
-    built: list[str] = []
-    eyes = Eyes()
-
-    def advisor_vision(language: str) -> Eyes:
-        built.append(language)
-        return eyes
-
-    install(monkeypatch, "advisor.vision", create_vision=lambda settings: pytest.fail("built twice"))
-    install(monkeypatch, "advisor.asr", create_asr=lambda settings: object())
-    install(monkeypatch, "advisor.tts", create_tts=lambda section, data_dir: object())
-    modalities = Modalities(Settings())
-    modalities.share_vision(advisor_vision)
-    modalities.warm_up()
-    assert modalities.vision_reader() is eyes and eyes.loaded and len(built) == 1
-    assert next(s for s in modalities.status() if s.name == "vision").ready

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from advisor.config import VisionSettings
+from advisor.config import Settings, VisionSettings
 from advisor.events import ImageText
 from advisor.registry import UnknownBackend
 from advisor.vision import VISION_BACKENDS, VisionError, create_vision, limits_message, load_image
@@ -176,11 +176,11 @@ def test_the_engine_is_loaded_once_and_safe_to_share_between_threads() -> None:
 
 def test_the_registry() -> None:
     assert VISION_BACKENDS.names() == ["ocr", "openai", "transformers"]
-    assert isinstance(create_vision(VisionSettings()), OCRReader)
+    assert isinstance(create_vision(Settings(vision=VisionSettings())), OCRReader)
     with pytest.raises(UnknownBackend):
-        create_vision(VisionSettings(backend="nope"))
+        create_vision(Settings(vision=VisionSettings(backend="nope")))
     with pytest.raises(VisionError, match="ADVISOR_VISION__BASE_URL"):
-        create_vision(VisionSettings(backend="openai"))
+        create_vision(Settings(vision=VisionSettings(backend="openai")))
 
 
 # --- ingest helpers --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from fake_openai_server import FakeOpenAIServer, closed_port_url, cut, hang, status, stream
 from PIL import Image
 
-from advisor.config import VisionSettings
+from advisor.config import Settings, VisionSettings
 from advisor.events import ImageText
 from advisor.vision import VisionError, create_vision, load_image
 from advisor.vision.combined import CombinedReader
@@ -140,7 +140,7 @@ FONT = cjk_font()
 def test_ocr_and_the_endpoint_are_both_used(server: FakeOpenAIServer) -> None:
     assert FONT is not None
     settings = VisionSettings(backend="openai", base_url=server.url, model="test-vlm")
-    reader = create_vision(settings)
+    reader = create_vision(Settings(vision=settings))
     assert isinstance(reader, CombinedReader)
     image = load_image(png(render_text(["保质期18个月", "Best before 2025-06-30"], FONT, 36)))
     server.add(stream(["A white label with a shelf-life notice."]))

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from advisor.config import VisionSettings
+from advisor.config import Settings, VisionSettings
 from advisor.events import ImageText
 from advisor.vision import VisionError, create_vision, load_image
 from advisor.vision.combined import CombinedReader
@@ -170,7 +170,7 @@ def test_only_the_new_tokens_are_decoded(silent_vlm: Path) -> None:
 def test_with_a_vlm_configured_both_ocr_and_the_description_are_used(silent_vlm: Path) -> None:
     font = cjk_font()
     assert font is not None
-    reader = create_vision(VisionSettings(backend="transformers", model=str(silent_vlm)))
+    reader = create_vision(Settings(vision=VisionSettings(backend="transformers", model=str(silent_vlm))))
     assert isinstance(reader, CombinedReader)
     image = load_image(png(render_text(["低钠盐 Low sodium"], font, 36)))
     found = reader.read(image, "Is this salt low in sodium?")

@@ -22,12 +22,12 @@ from starlette.middleware import Middleware
 
 from advisor.config import REPO_ROOT, Settings, get_settings
 from advisor.dialogue.advisor import Advisor
+from ui.chat import can_speak
 from ui.chat_events import ChatEvents
 from ui.i18n import LANGUAGES, browser_language, normalize, t
 from ui.kb import KnowledgeAdmin
 from ui.kb_events import KnowledgeEvents
 from ui.layout import CSS, Page, build_page, page_js, theme
-from ui.modalities import Modalities
 from ui.owner import browser_secret, ensure_token, owner_of
 from ui.status import status_markdown
 from ui.views import Views
@@ -38,25 +38,21 @@ TITLE = "智能顾问 · Advisor"
 QUEUE_SIZE = 16  # requests waiting beyond this get Gradio's "busy, try again" answer
 
 
-def build_app(
-    settings: Settings, advisor: Advisor | None = None, modalities: Modalities | None = None
-) -> gr.Blocks:
+def build_app(settings: Settings, advisor: Advisor | None = None) -> gr.Blocks:
     advisor = advisor or Advisor(settings)
-    modalities = modalities or Modalities(settings)
     admin = KnowledgeAdmin(advisor.library)
     views = Views(advisor, admin)
-    modalities.share_vision(advisor.vision)  # one image reader, the one the turns use
     start = settings.ui.language if settings.ui.language in LANGUAGES else "en"
     secret = browser_secret(settings.ensure_data_dir())
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
-        page = build_page(views, start, modalities.can_speak(), secret)
-        ChatEvents(advisor, modalities, views).wire(page)
+        page = build_page(views, start, can_speak(advisor), secret)
+        ChatEvents(advisor, views).wire(page)
         KnowledgeEvents(admin, views).wire(page)
 
         def status(lang: str) -> str:
-            return status_markdown(advisor, modalities, normalize(lang))
+            return status_markdown(advisor, normalize(lang))
 
-        wire_language(app, page, settings, views, modalities, status)
+        wire_language(app, page, settings, views, advisor, status)
 
         page.status_refresh.click(status, page.lang, page.status, api_name="status")
         page.status_tab.select(status, page.lang, page.status, api_visibility="private")
@@ -69,7 +65,7 @@ def wire_language(
     page: Page,
     settings: Settings,
     views: Views,
-    modalities: Modalities,
+    advisor: Advisor,
     status: Callable[[str], str],
 ) -> None:
     """On load, the browser's language (or the configured one) and its owner token; on a click, the
@@ -90,7 +86,7 @@ def wire_language(
     ) -> list[Any]:
         lang = normalize(lang)
         owner = owner_of(token, request)
-        speech = modalities.can_speak()
+        speech = can_speak(advisor)
         return [
             gr.update(value=f"# {t(lang, 'title')}", elem_classes=["ready"]),  # "ready": the page has loaded
             gr.update(choices=views.advisor_choices(lang), label=t(lang, "advisor")),
@@ -210,8 +206,12 @@ def max_upload_bytes(settings: Settings) -> int:
     return max(settings.retrieval.max_file_bytes, settings.asr.max_bytes, settings.vision.max_bytes)
 
 
-def launch(app: gr.Blocks, settings: Settings, **overrides: Any) -> Any:
-    """Start the server with the page's security settings. `overrides` go to `Blocks.launch` (tests)."""
+def launch(app: gr.Blocks, settings: Settings, api: Any = None, **overrides: Any) -> Any:
+    """Start the server with the page's security settings. `api`: the OpenAI-compatible API app
+    (advisor.api), served at /v1 ahead of the page. `overrides` go to `Blocks.launch` (tests)."""
+    from advisor.api.security import MountAt
+
+    at_v1 = [Middleware(MountAt, prefix="/v1", api=api)] if api is not None else []
     options: dict[str, Any] = {
         "server_name": settings.ui.host,
         "server_port": settings.ui.port,
@@ -229,7 +229,8 @@ def launch(app: gr.Blocks, settings: Settings, **overrides: Any) -> Any:
         "pwa": False,
         "app_kwargs": {
             "middleware": [
-                Middleware(SameOriginOnly, loopback_only=settings.ui.host in SameOriginOnly.LOOPBACK)
+                *at_v1,
+                Middleware(SameOriginOnly, loopback_only=settings.ui.host in SameOriginOnly.LOOPBACK),
             ]
         },
         "theme": theme(),
@@ -240,19 +241,21 @@ def launch(app: gr.Blocks, settings: Settings, **overrides: Any) -> Any:
     return app.launch(**options)
 
 
-def _warm_up(advisor: Advisor, modalities: Modalities) -> None:
+def _warm_up(advisor: Advisor) -> None:
     try:
         advisor.warm_up()
     except Exception:
         log.exception("warming up the advisor failed; it will load on first use")
-    modalities.warm_up()
+    advisor.stages.warm_up()
 
 
 def serve(settings: Settings | None = None) -> None:
     """`advisor serve`: build the page, load the models in the background, serve until stopped."""
     settings = settings or get_settings()
     advisor = Advisor(settings)
-    modalities = Modalities(settings)
-    app = build_app(settings, advisor, modalities)
-    threading.Thread(target=_warm_up, args=(advisor, modalities), name="advisor-warm-up", daemon=True).start()
-    launch(app, settings)
+    app = build_app(settings, advisor)
+    threading.Thread(target=_warm_up, args=(advisor,), name="advisor-warm-up", daemon=True).start()
+    from advisor.api.app import create_api
+
+    api = create_api(settings, advisor, bind_host=settings.ui.host) if settings.api.enabled else None
+    launch(app, settings, api=api)

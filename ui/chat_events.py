@@ -10,11 +10,11 @@ from typing import Any
 import gradio as gr
 
 from advisor.dialogue.advisor import Advisor
+from advisor.events import AudioChunk
 from ui import render
-from ui.chat import ChatSession, InputError, run_turn, sort_files, wav_bytes
+from ui.chat import ChatSession, InputError, can_speak, sort_files, wav_bytes
 from ui.i18n import normalize, t
 from ui.layout import Page
-from ui.modalities import Modalities
 from ui.owner import owner_of
 from ui.views import Views
 
@@ -38,10 +38,10 @@ def idle() -> Any:
 
 
 class ChatEvents:
-    def __init__(self, advisor: Advisor, modalities: Modalities, views: Views) -> None:
-        self.advisor, self.modalities, self.views = advisor, modalities, views
+    def __init__(self, advisor: Advisor, views: Views) -> None:
+        self.advisor, self.views = advisor, views
         self.store = advisor.conversations
-        self.chat = ChatSession(advisor, modalities)
+        self.chat = ChatSession(advisor)
 
     # -- one question ---------------------------------------------------------------------------------------
     def respond(
@@ -113,31 +113,29 @@ class ChatEvents:
         )
         yield [*shown, *view.messages()], busy(), gr.skip(), listing
 
-        controls = self.chat.begin(key, bool(speak) and self.modalities.can_speak())
+        controls = self.chat.begin(key)
+        turn = self.advisor.turn(
+            question,
+            session_id,
+            only,
+            chosen,
+            image=attached.image,
+            language_hint=lang,
+            audio=attached.audio,
+            speak=bool(speak) and can_speak(self.advisor),
+            control=controls,
+        )
         try:
-            for kind, item in run_turn(
-                self.advisor,
-                self.modalities,
-                controls,
-                question,
-                session_id,
-                only,
-                chosen,
-                image=attached.image,
-                language_hint=lang,
-                audio=attached.audio,
-            ):
+            for event in turn:
                 audio: Any = gr.skip()  # no audio stream opens until there is audio to play
-                if kind == "event":
-                    if not view.apply(item):
-                        continue
-                elif kind == "audio":
-                    audio = wav_bytes(item)
-                elif kind == "speech":
-                    view.notices.append(("warning", t(lang, "err_tts", reason=item)))
-                else:
-                    view.notices.append(("error", t(lang, "err_internal")))
+                if isinstance(event, AudioChunk):
+                    audio = wav_bytes(event)
+                elif not view.apply(event):
+                    continue
                 yield [*shown, *view.messages()], gr.skip(), audio, gr.skip()
+        except Exception:  # what was shown stays, with the error under it
+            log.exception("the turn failed")
+            view.notices.append(("error", t(lang, "err_internal")))
         finally:
             self.chat.end(key, controls)
         question = f"{view.transcript} {question}".strip()  # as the turn joins them
@@ -179,7 +177,8 @@ class ChatEvents:
         return idle()
 
     def speech_toggled(self, on: bool, request: gr.Request) -> None:
-        self.chat.set_speech(request.session_hash or "api", bool(on))
+        if not on:
+            self.chat.silence(request.session_hash or "api")
 
     # -- conversations: each handler sees only the requesting browser's (or user's) own ---------------------
     def _owned(self, session_id: str | None, token: str | None, request: gr.Request | None) -> str | None:

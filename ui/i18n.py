@@ -70,7 +70,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_audio": "没能识别这段录音：{reason}",
         "err_asr_off": "语音识别暂时不可用（{reason}）。请直接输入问题。",
         "err_vision_off": "图片识别暂时不可用（{reason}）。请把图片上的文字输入进来。",
-        "err_tts": "语音朗读中断了：{reason}",
         "err_internal": "出了点问题，这次没能完成回答。请再试一次；如果一直这样，请查看「状态」页。",
         "err_busy": "现在提问的人太多，顾问忙不过来。请过一会儿再试。",
         "err_connection": "和服务器的连接断开了。请刷新页面后再试。",
@@ -193,7 +192,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_audio": "The recording could not be understood: {reason}",
         "err_asr_off": "Speech recognition is unavailable ({reason}). Please type your question.",
         "err_vision_off": "Image reading is unavailable ({reason}). Please type the text from the image.",
-        "err_tts": "Speaking the reply stopped: {reason}",
         "err_internal": "Something went wrong and this answer could not be finished. Please try again; if it "
         "keeps happening, see the Status tab.",
         "err_busy": "Too many people are asking right now and the advisor cannot take another question. "

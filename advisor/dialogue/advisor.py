@@ -7,13 +7,12 @@ conversation store, the prompt book. Heavy parts load on first use, once.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
-import threading
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
@@ -28,12 +27,23 @@ from advisor.dialogue.history import ConversationStore
 from advisor.dialogue.prompts import PromptBook, build_messages, load_prompts
 from advisor.dialogue.screen import AnswerScreen
 from advisor.dialogue.sentences import SentenceSplitter, split_sentences
-from advisor.events import Event, ImageText, Notice, Sentence, Source, Sources, TextDelta, TurnEnd
+from advisor.events import (
+    Event,
+    ImageText,
+    Notice,
+    Sentence,
+    Source,
+    Sources,
+    TextDelta,
+    TurnControl,
+    TurnEnd,
+)
 from advisor.knowledge.chunking import estimate_tokens
 from advisor.knowledge.library import KnowledgeLibrary, StorageError
 from advisor.knowledge.retriever import HybridRetriever, RetrievedChunk
 from advisor.knowledge.text import clean_text, detect_language
-from advisor.llm import LLMCrashed, LLMUnavailable, create_llm, stream_text
+from advisor.llm import LLMCrashed, LLMUnavailable, stream_text
+from advisor.stages import Stages
 
 MAX_QUESTION_CHARS = 2000
 FIRST_CLAUSE_CHARS = 10
@@ -68,37 +78,12 @@ class Advisor:
             settings.ensure_data_dir() / "conversations.sqlite3"
         )
         self.prompts: PromptBook = load_prompts(settings.prompts_dir)
-        self._llm = llm
-        self._llm_error: str = ""
-        self._vision: Any = None
-        self._asr: Any = None
-        self._llm_lock = threading.Lock()
+        self.stages = Stages(settings, self.library, llm)  # every model a turn runs on, built once
         self.turns_started = 0  # warm-up stops reading prompts ahead once people are asking
 
-    # -- the model loads on first use; a failure is remembered and reported, not retried per turn ----
     def llm(self) -> BaseChatModel:
-        with self._llm_lock:
-            if self._llm is None:
-                if self._llm_error:
-                    raise LLMUnavailable(self._llm_error)
-                model = None
-                try:
-                    model = create_llm(self.settings)
-                    loader = getattr(model, "load", None)
-                    if callable(loader):
-                        loader()
-                except LLMCrashed:
-                    self._llm = model  # its supervisor starts the worker again: not a lasting failure
-                    raise
-                except LLMUnavailable as exc:
-                    self._llm_error = str(exc)
-                    raise
-                self._llm = model
-            return self._llm
-
-    def llm_status(self) -> tuple[BaseChatModel | None, str]:
-        """The loaded chat model (None until first use) and why it cannot load ('' if it can)."""
-        return self._llm, self._llm_error
+        """The chat model, loaded on first use; a load failure is remembered and raised as LLMUnavailable."""
+        return self.stages.llm.get()
 
     def warm_up(self) -> None:
         """Load the models a turn needs, so the first question is not the slow one."""
@@ -122,16 +107,42 @@ class Advisor:
     # -- one turn --------------------------------------------------------------------------------------
     def turn(
         self,
-        question: str,
+        question: str = "",
         session_id: str | None = None,
         kbs: list[str] | None = None,
         domain: str | None = None,
         image: Path | bytes | None = None,
         language_hint: str = "",
         audio: Path | bytes | None = None,
+        speak: bool = False,
+        control: TurnControl | None = None,
     ) -> Iterator[Event]:
         """One turn. `audio` is a spoken question (file path or bytes) for the ASR stage; `image` an
-        uploaded picture (path or bytes) for the vision stage."""
+        uploaded picture (path or bytes) for the vision stage. `speak`: each checked sentence is also
+        spoken as it completes (AudioChunk events). `control`: another thread may stop or silence it."""
+        events = self._turn(question, session_id, kbs, domain, image, language_hint, audio)
+        if not speak and control is None:
+            return events
+        from advisor.tts import SentenceSpeaker, TTSError, with_speech
+
+        speaker = None
+        if speak:
+            try:
+                speaker = SentenceSpeaker(self.stages.tts.get())
+            except TTSError as exc:  # the answer still comes, in text
+                events = itertools.chain([Notice("warning", str(exc))], events)
+        return with_speech(events, speaker, control)
+
+    def _turn(
+        self,
+        question: str,
+        session_id: str | None,
+        kbs: list[str] | None,
+        domain: str | None,
+        image: Path | bytes | None,
+        language_hint: str,
+        audio: Path | bytes | None,
+    ) -> Iterator[Event]:
         started = time.perf_counter()
         self.turns_started += 1
         answer = _Answer()
@@ -399,22 +410,14 @@ class Advisor:
         answer.grounded = bool(used)
         return body
 
-    def asr(self) -> Any:
-        with self._llm_lock:
-            if self._asr is None:
-                from advisor.asr import create_asr
-
-                self._asr = create_asr(self.settings)
-            return self._asr
-
     def _transcribe(
         self, audio: Path | bytes, language_hint: str, started: float, answer: _Answer
     ) -> Generator[Event, None, str | None]:
         """The spoken question as a Transcript event; None when the turn ends here with a clear message."""
-        from advisor.asr import ASRError
+        from advisor.asr import ASRError, ASRUnavailable
 
         try:
-            heard = self.asr().transcribe_timed(audio)
+            heard = self.stages.asr.get().transcribe_timed(audio)
             transcript = heard.transcript
             # Stage timings of the voice turn: decoding and voice detection, then recognition.
             stages = heard.timings_ms
@@ -423,6 +426,8 @@ class Advisor:
                 stages.get("detect", 0.0) + stages.get("asr", 0.0) + stages.get("text", 0.0)
             )
         except ASRError as exc:
+            if isinstance(exc, ASRUnavailable):
+                self.stages.asr.fail(str(exc))  # not retried per turn; the status panel says why
             language = language_hint or "en"
             message = exc.message_zh if language == "zh" else exc.message_en
             yield Notice("error", message)
@@ -432,14 +437,6 @@ class Advisor:
             return None
         yield transcript
         return str(transcript.text)
-
-    def vision(self, language: str) -> Any:
-        with self._llm_lock:
-            if self._vision is None:
-                from advisor.vision import create_vision
-
-                self._vision = create_vision(self.settings.vision, language)
-            return self._vision
 
     def _read_image(
         self, image: Path | bytes, question: str, language: str, answer: _Answer
@@ -454,7 +451,7 @@ class Advisor:
                 if isinstance(image, bytes)
                 else load_image_file(image, self.settings.vision)
             )
-            reader = self.vision(language)
+            reader = self.stages.vision.get()
             reader_with_notices = getattr(reader, "read_with_notices", None)
             if callable(reader_with_notices):
                 read, problems = reader_with_notices(picture, question or None)

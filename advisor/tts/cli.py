@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         lang = detect_language(text) if language in {"", "auto"} else language
         if lang not in {"zh", "en"}:
             raise typer.BadParameter("use zh, en or auto", param_hint="--language")
-        voices = create_tts(settings.tts, settings.data_dir)
+        voices = create_tts(settings)
         if voice:
             voices = voices.with_voice(lang, voice)
         speaker = SentenceSpeaker(voices)

@@ -7,7 +7,7 @@
     for item in speaker.finish(): ...          # no more sentences: the rest, blocking until done
     speaker.stop()                             # interrupt: drop what is queued, stop synthesis promptly
 
-`with_speech(events, speaker)` does this for a turn's event stream. A voice that fails falls back to
+`advisor.tts.turn.with_speech` does this for a turn's event stream. A voice that fails falls back to
 espeak-ng, and then to a short silence with a warning Notice: speech never raises into the turn.
 """
 
@@ -21,7 +21,7 @@ import wave
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from advisor.events import AudioChunk, Event, Notice, Sentence, TurnEnd
+from advisor.events import AudioChunk, Notice, Sentence
 from advisor.tts.base import Synthesizer, resample_pcm16, silence
 from advisor.tts.normalize import detect_language, speech_segments
 from advisor.tts.voices import VoiceSet, base_language
@@ -195,26 +195,6 @@ class SentenceSpeaker:
         notice = Notice("warning", message)
         self.notices.append(notice)
         self._output.put(notice)
-
-
-def with_speech(events: Iterable[Event], speaker: SentenceSpeaker) -> Iterator[Event]:
-    """A turn's events with its spoken answer woven in: each Sentence is passed to the speaker, and
-    AudioChunks (and speech warnings) follow as soon as they are ready; the rest comes before TurnEnd.
-    Closing this generator (an interrupted turn) stops synthesis.
-    """
-    try:
-        for event in events:
-            if isinstance(event, TurnEnd):
-                yield from speaker.finish()
-                yield event
-                continue
-            yield event
-            if isinstance(event, Sentence):
-                speaker.say(event)
-            yield from speaker.ready()
-        yield from speaker.finish()
-    finally:
-        speaker.stop()
 
 
 def write_wav(chunks: Iterable[AudioChunk], path: str | Path, sample_rate: int | None = None) -> float:

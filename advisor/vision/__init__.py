@@ -9,7 +9,7 @@ Every upload passes `load_image` (safe_image.py) first.
 
 from __future__ import annotations
 
-from advisor.config import VisionSettings
+from advisor.config import Settings, VisionSettings
 from advisor.registry import Registry
 from advisor.vision.base import ImageReader, VisionError
 from advisor.vision.limits import limits_message
@@ -19,31 +19,36 @@ VISION_BACKENDS: Registry[ImageReader] = Registry("vision")
 
 
 @VISION_BACKENDS.register("ocr")
-def _ocr(settings: VisionSettings, language: str = "en") -> ImageReader:
+def _ocr(settings: Settings) -> ImageReader:
     from advisor.vision.ocr import OCRReader
 
     return OCRReader()
 
 
 @VISION_BACKENDS.register("transformers")
-def _transformers(settings: VisionSettings, language: str = "en") -> ImageReader:
+def _transformers(settings: Settings) -> ImageReader:
     from advisor.vision.combined import CombinedReader
     from advisor.vision.transformers_vlm import TransformersVLM
 
-    return CombinedReader(TransformersVLM.from_settings(settings), language=language)
+    return CombinedReader(TransformersVLM.from_settings(settings.vision), language=_language(settings))
 
 
 @VISION_BACKENDS.register("openai")
-def _openai(settings: VisionSettings, language: str = "en") -> ImageReader:
+def _openai(settings: Settings) -> ImageReader:
     from advisor.vision.combined import CombinedReader
     from advisor.vision.openai_vision import OpenAIVision
 
-    return CombinedReader(OpenAIVision.from_settings(settings), language=language)
+    return CombinedReader(OpenAIVision.from_settings(settings.vision), language=_language(settings))
 
 
-def create_vision(settings: VisionSettings, language: str = "en") -> ImageReader:
-    """The configured reader. `language` (zh | en) is the default for VLM answers when no question is asked."""
-    return VISION_BACKENDS.create(settings.backend, settings, language)
+def _language(settings: Settings) -> str:
+    """The language of a VLM's answer when no question is asked: the page's, else English."""
+    return "zh" if settings.ui.language == "zh" else "en"
+
+
+def create_vision(settings: Settings) -> ImageReader:
+    """The configured reader (`settings.vision.backend`)."""
+    return VISION_BACKENDS.create(settings.vision.backend, settings)
 
 
 def ocr_image_bytes(data: bytes, settings: VisionSettings | None = None) -> str:

@@ -41,7 +41,7 @@ def see(
     lines: list[dict[str, Any]] = []
     try:
         picture = load_image_file(image, settings.vision)
-        reader = create_vision(settings.vision, language)
+        reader = create_vision(settings)
         if isinstance(reader, OCRReader):
             result = reader.recognise(picture)
             text, description = result.text, ""

@@ -1,5 +1,5 @@
 """Start the web page on a free 127.0.0.1 port for the tests: a small knowledge base built with the real
-default embedder, a chat model that answers from a script keyed by the question, the real modalities.
+default embedder, a chat model that answers from a script keyed by the question, the real speech and image stages.
 
 Shared by tests/test_ui_api.py (gradio_client) and tests/e2e/test_browser.py (headless Chromium).
 """
@@ -34,7 +34,6 @@ if importlib.util.find_spec("ui") is None:  # until pyproject packages ui/ besid
     sys.path.insert(0, str(REPO_ROOT))
 
 from ui.app import build_app, launch
-from ui.modalities import Modalities
 
 KB = "notes"
 DOCS = {
@@ -156,20 +155,24 @@ class Server:
     url: str
     settings: Settings
     advisor: Advisor
-    modalities: Modalities
     app: Any
 
     def close(self) -> None:
         self.app.close()
 
+    def available(self, stage: str) -> bool:
+        """Whether the advisor can build this stage here: a test skips what the machine lacks."""
+        try:
+            getattr(self.advisor.stages, stage).get()
+        except Exception:
+            return False
+        return True
 
-def start(
-    settings: Settings, advisor: Advisor, modalities: Modalities | None = None, **launch_options: Any
-) -> Server:
-    modalities = modalities or Modalities(settings)
-    app = build_app(settings, advisor, modalities)
+
+def start(settings: Settings, advisor: Advisor, **launch_options: Any) -> Server:
+    app = build_app(settings, advisor)
     launch(app, settings, prevent_thread_lock=True, quiet=True, **launch_options)
-    return Server(f"http://127.0.0.1:{settings.ui.port}/", settings, advisor, modalities, app)
+    return Server(f"http://127.0.0.1:{settings.ui.port}/", settings, advisor, app)
 
 
 def scripted_server(root: Path, word_s: float = 0.0, **overrides: Any) -> Server:
@@ -199,7 +202,7 @@ def spoken(text: str, path: Path, settings: Settings) -> Path:
     from advisor.tts import create_tts
     from ui.chat import wav_bytes
 
-    chunks = list(create_tts(settings.tts, settings.data_dir).synthesize(text, "en"))
+    chunks = list(create_tts(settings).synthesize(text, "en"))
     audio = AudioChunk(b"".join(c.audio for c in chunks), chunks[0].sample_rate, text)
     path.write_bytes(wav_bytes(audio))
     return path

@@ -132,7 +132,7 @@ def test_model_output_with_script_and_links_stays_inert(web: Server, open_page: 
 def test_image_question_is_answered_from_the_text_in_it(
     web: Server, open_page: OpenPage, tmp_path: Path
 ) -> None:
-    if not web.modalities.available("vision"):
+    if not web.available("vision"):
         pytest.skip("image reading is not installed here")
     picture = picture_of("How much does a Riverside Library card cost?", tmp_path / "question.png")
     if picture is None:
@@ -152,7 +152,7 @@ def test_image_question_is_answered_from_the_text_in_it(
 def test_audio_question_shows_its_transcript_and_an_answer(
     web: Server, open_page: OpenPage, tmp_path: Path
 ) -> None:
-    if not (web.modalities.available("asr") and web.modalities.available("tts")):
+    if not (web.available("asr") and web.available("tts")):
         pytest.skip("speech recognition or synthesis is not installed here")
     clip = spoken("How much does a Riverside Library card cost?", tmp_path / "question.wav", web.settings)
     page = open_page(web, "en-US").open()
@@ -168,7 +168,7 @@ def test_question_recorded_with_the_microphone(
     web: Server, open_page: OpenPage, playwright: Any, tmp_path: Path
 ) -> None:
     """The microphone is Chromium's fake capture device, playing a spoken question in a loop."""
-    if not (web.modalities.available("asr") and web.modalities.available("tts")):
+    if not (web.available("asr") and web.available("tts")):
         pytest.skip("speech recognition or synthesis is not installed here")
     clip = spoken("How much does a Riverside Library card cost?", tmp_path / "question.wav", web.settings)
     fake_microphone = [
@@ -200,7 +200,7 @@ def test_question_recorded_with_the_microphone(
 
 
 def test_spoken_reply_starts_playing(web: Server, open_page: OpenPage) -> None:
-    if not web.modalities.available("tts"):
+    if not web.available("tts"):
         pytest.skip("speech synthesis is not installed here")
     page = open_page(web, "en-US").open()
     page.page.locator("#speech input[type=checkbox]").check()
@@ -217,7 +217,7 @@ def test_spoken_reply_starts_playing(web: Server, open_page: OpenPage) -> None:
 
 def test_stop_ends_text_and_speech(web: Server, open_page: OpenPage) -> None:
     page = open_page(web, "en-US").open()
-    if web.modalities.available("tts"):
+    if web.available("tts"):
         page.page.locator("#speech input[type=checkbox]").check()
     page.ask("Tell me slowly: how much does a Riverside Library card cost?")
     page.wait_for_chat("12 dollars")
@@ -236,7 +236,7 @@ def test_stop_ends_text_and_speech(web: Server, open_page: OpenPage) -> None:
 def test_speech_switched_off_mid_answer_falls_silent_while_the_text_goes_on(
     web: Server, open_page: OpenPage
 ) -> None:
-    if not web.modalities.available("tts"):
+    if not web.available("tts"):
         pytest.skip("speech synthesis is not installed here")
     page = open_page(web, "en-US").open()
     toggle = page.page.locator("#speech input[type=checkbox]")

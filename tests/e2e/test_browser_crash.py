@@ -74,7 +74,7 @@ def crashing(
     at_warm_up = CrashOn(model, lambda reply, during: during == "reading a system prompt")
     server = start(settings, advisor)
     # The warm-up `advisor serve` starts beside the page: it reads every advisor's system prompt.
-    threading.Thread(target=_warm_up, args=(advisor, server.modalities), daemon=True).start()
+    threading.Thread(target=_warm_up, args=(advisor,), daemon=True).start()
     yield server, model, at_warm_up
     at_warm_up.remove()
     server.close()

@@ -92,7 +92,7 @@ def test_bad_audio_gets_a_clear_error_and_the_next_turn_works(
             slowest = max(slowest, turn.seconds)
         # The same upload straight through the ASR pipeline: the error carries a stable code.
         with pytest.raises(ASRError) as error:
-            advisor.asr().transcribe(upload)
+            advisor.stages.asr.get().transcribe(upload)
         codes[name] = error.value.code
     assert codes["empty"] == "empty"
     assert codes["30 s of silence"] == codes["10 s of white noise"] == "no_speech"
@@ -101,7 +101,7 @@ def test_bad_audio_gets_a_clear_error_and_the_next_turn_works(
     # Two hours are refused from the header: nothing is decoded, so it is as quick as any other refusal.
     started = time.perf_counter()
     with pytest.raises(ASRError):
-        advisor.asr().transcribe(uploads["two hours (wav header)"])
+        advisor.stages.asr.get().transcribe(uploads["two hours (wav header)"])
     two_hours_s = time.perf_counter() - started
     assert two_hours_s < 2.0
     still_answers(advisor)

@@ -29,7 +29,7 @@ CRASH_EN = "stopped unexpectedly"
 def advisor(shipped: KnowledgeLibrary, tmp_path: Path) -> Iterator[Advisor]:
     advisor = Advisor(Settings(data_dir=tmp_path / "app"), library=shipped)
     yield advisor
-    model = advisor._llm
+    model = advisor.stages.llm.engine
     if isinstance(model, SupervisedChatModel):
         model.close()
 
