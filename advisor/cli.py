@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from advisor.config import Settings, get_settings
+from advisor.config import get_settings
 
 app = typer.Typer(
     help="advisor: a bilingual advisor that answers from domain knowledge bases. 中英双语智能顾问。",
@@ -316,18 +316,15 @@ def kb_check(
 @kb_app.command("init")
 def kb_init() -> None:
     """Build (or bring up to date) the shipped knowledge bases: one per folder of knowledge/."""
-    settings: Settings = get_settings()
-    from advisor.knowledge.ingest import ingest as run_ingest
+    from advisor.knowledge.ingest import ingest_shipped
 
     library = _library()
-    folders = sorted(p for p in settings.knowledge_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
-    for folder in folders:
-        with _progress() as progress:
-            report = run_ingest(library, [folder], folder.name, sync=True, progress=progress)  # type: ignore[arg-type]
-        state = "updated" if report.changed else "current"
-        console.print(f"{folder.name}: {state} ({library.catalog.kb_stats(folder.name)[1]} chunks)")
-        for key, reason in report.failed.items():
-            errors.print(f"[yellow]skipped[/yellow] {key}: {reason}")
+    with _progress() as progress:
+        for name, report in ingest_shipped(library, progress):  # type: ignore[arg-type]
+            state = "updated" if report.changed else "current"
+            console.print(f"{name}: {state} ({library.catalog.kb_stats(name)[1]} chunks)")
+            for key, reason in report.failed.items():
+                errors.print(f"[yellow]skipped[/yellow] {key}: {reason}")
 
 
 def _advisor():

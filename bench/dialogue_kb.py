@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from advisor.config import REPO_ROOT, Settings
+from advisor.config import Settings
 from advisor.dialogue import safety
 from advisor.dialogue.advisor import Advisor
 from advisor.events import Sources, TextDelta, TurnEnd
-from advisor.knowledge.ingest import ingest
+from advisor.knowledge.ingest import ingest_shipped
 from advisor.knowledge.library import KnowledgeLibrary
 from bench.common import bench_data_dir, llm_label, percentiles, save
 from bench.retrieval_kb import questions_all
@@ -24,8 +24,7 @@ from bench.retrieval_kb import questions_all
 def build() -> Advisor:
     settings = Settings(data_dir=bench_data_dir("dialogue-kb"))
     library = KnowledgeLibrary(settings)
-    for folder in sorted((REPO_ROOT / "knowledge").iterdir()):
-        ingest(library, [folder], folder.name, sync=True)
+    dict(ingest_shipped(library))  # unchanged documents are skipped
     advisor = Advisor(settings, library=library)
     advisor.warm_up()
     return advisor

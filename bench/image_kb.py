@@ -21,10 +21,10 @@ import json
 import time
 from typing import Any
 
-from advisor.config import REPO_ROOT, Settings
+from advisor.config import Settings
 from advisor.dialogue.advisor import Advisor
 from advisor.events import ImageText, Sources, TurnEnd
-from advisor.knowledge.ingest import ingest
+from advisor.knowledge.ingest import ingest_shipped
 from advisor.knowledge.library import KnowledgeLibrary
 from advisor.vision.limits import limits_message
 from bench.common import bench_data_dir, llm_label, percentiles, save
@@ -40,8 +40,7 @@ CONTENDED = (
 def build() -> Advisor:
     settings = Settings(data_dir=bench_data_dir("image-kb"))
     library = KnowledgeLibrary(settings)
-    for folder in sorted((REPO_ROOT / "knowledge").iterdir()):
-        ingest(library, [folder], folder.name, sync=True)  # unchanged documents are skipped
+    dict(ingest_shipped(library))  # unchanged documents are skipped
     advisor = Advisor(settings, library=library)
     advisor.warm_up()
     return advisor

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from advisor.config import REPO_ROOT, Settings
-from advisor.knowledge.ingest import ingest
+from advisor.knowledge.ingest import ingest_shipped
 from advisor.knowledge.library import KnowledgeLibrary
 from advisor.knowledge.retriever import HybridRetriever
 from bench.common import bench_data_dir, save
@@ -37,8 +37,7 @@ def library_for(backend: str) -> KnowledgeLibrary:
     settings = Settings(data_dir=bench_data_dir(f"kb-{backend}"))
     settings.embeddings.backend = backend
     library = KnowledgeLibrary(settings)
-    for folder in sorted((REPO_ROOT / "knowledge").iterdir()):
-        ingest(library, [folder], folder.name, sync=True)
+    dict(ingest_shipped(library))  # unchanged documents are skipped
     return library
 
 

@@ -25,7 +25,7 @@ from advisor.config import Settings
 from advisor.embeddings.e5 import E5SmallEmbedder
 from advisor.knowledge.catalog import DocumentRecord
 from advisor.knowledge.chunking import Chunk
-from advisor.knowledge.ingest import ingest
+from advisor.knowledge.ingest import ingest_shipped
 from advisor.knowledge.library import KnowledgeLibrary
 from advisor.knowledge.retriever import HybridRetriever
 from advisor.knowledge.text import detect_language, tokenize
@@ -86,15 +86,14 @@ def exact_recall(library: KnowledgeLibrary, queries: list[np.ndarray], k: int = 
 
 def ingestion_throughput() -> dict:
     """Real documents, real embedder, empty store: chunks per second end to end."""
-    from advisor.config import REPO_ROOT
 
     data = bench_data_dir("ingest-throughput")
     shutil.rmtree(data, ignore_errors=True)
     library = KnowledgeLibrary(Settings(data_dir=data))
     started = time.perf_counter()
     chunks = 0
-    for folder in sorted((REPO_ROOT / "knowledge").iterdir()):
-        chunks += ingest(library, [folder], folder.name).chunks_added
+    for _, report in ingest_shipped(library):
+        chunks += report.chunks_added
     seconds = time.perf_counter() - started
     return {"chunks": chunks, "seconds": round(seconds, 1), "chunks_per_s": round(chunks / seconds, 1)}
 

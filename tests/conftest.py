@@ -46,12 +46,10 @@ def library(settings: Settings) -> KnowledgeLibrary:
 @pytest.fixture(scope="session")
 def shipped_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped knowledge bases ingested once with the real default embedder (multilingual-e5-small)."""
-    from advisor.knowledge.ingest import ingest
+    from advisor.knowledge.ingest import ingest_shipped
 
     data = tmp_path_factory.mktemp("shipped")
-    library = KnowledgeLibrary(Settings(data_dir=data))
-    for folder in sorted(p for p in KNOWLEDGE.iterdir() if p.is_dir()):
-        report = ingest(library, [folder], folder.name)
+    for _, report in ingest_shipped(KnowledgeLibrary(Settings(data_dir=data))):
         assert not report.failed, report.failed
     return data
 

@@ -57,6 +57,16 @@ def discover(paths: list[Path], report: IngestReport) -> Iterator[_Found]:
             report.failed[str(raw)] = "no such file or folder"
 
 
+def ingest_shipped(
+    library: KnowledgeLibrary, progress: Progress = _no_progress
+) -> Iterator[tuple[str, IngestReport]]:
+    """Build or refresh the shipped knowledge bases: one per folder of `settings.knowledge_dir`, named
+    after it, synced (a document deleted from the folder leaves its knowledge base)."""
+    knowledge = library.settings.knowledge_dir
+    for folder in sorted(p for p in knowledge.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        yield folder.name, ingest(library, [folder], folder.name, sync=True, progress=progress)
+
+
 def ingest(
     library: KnowledgeLibrary,
     paths: list[Path],

@@ -107,12 +107,13 @@ STOPWORDS = frozenset(
 )
 
 
-def detect_language(text: str) -> str:
-    """'zh' when Chinese characters carry the text, else 'en'."""
+def detect_language(text: str, per_word: float = 0.5) -> str:
+    """'zh' when Chinese characters carry the text, else 'en': at least `per_word` characters for each
+    English word (one character carries about as much as one word; a question mixing in English terms
+    is still a Chinese question)."""
     cjk = len(_CJK.findall(text))
     latin_words = len(_LATIN_WORD.findall(text))
-    # One Chinese character carries about as much as one English word.
-    return "zh" if cjk and cjk >= latin_words * 0.5 else "en"
+    return "zh" if cjk and cjk >= latin_words * per_word else "en"
 
 
 def clean_text(text: str) -> str:

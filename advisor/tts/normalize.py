@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from advisor.knowledge.text import detect_language as detect_text_language
+
 # ---------------------------------------------------------------------------------------------------------
 # Characters and language
 # ---------------------------------------------------------------------------------------------------------
@@ -48,10 +50,9 @@ _FULLWIDTH = str.maketrans(
 
 
 def detect_language(text: str) -> str:
-    """'zh' when Chinese characters carry the text, else 'en' (one character is about one word)."""
-    han = len(_HAN.findall(text))
-    latin_words = len(re.findall(r"[A-Za-z]+", text))
-    return "zh" if han and han >= latin_words * 0.75 else "en"
+    """The voice for a sentence: an English sentence quoting a Chinese term stays with the English voice
+    (the term gets its own segment), so Chinese must carry more of it than for a question."""
+    return detect_text_language(text, per_word=0.75)
 
 
 # ---------------------------------------------------------------------------------------------------------
