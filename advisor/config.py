@@ -177,8 +177,8 @@ class APISettings(Section):
     section = "api"
 
     # The OpenAI-compatible API (advisor/api/): at /v1 on the page's port (`advisor serve`), or alone
-    # (`advisor api`, on host:port below). A valid API key (`advisor keys create`) is required once any
-    # key exists, on any bind address but loopback, from any client but a loopback one, or everywhere
+    # (`advisor api`, on host:port below). A valid API key (`advisor keys create`) is required once a key
+    # has been made, on any bind address but loopback, from any client but a loopback one, or everywhere
     # with `require_key`; only a loopback server without keys is open (any key or none, as Ollama).
     enabled: bool = True  # mount /v1 beside the page
     host: str = "127.0.0.1"

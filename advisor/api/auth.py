@@ -4,7 +4,8 @@ A key is `sk-advisor-` and 32 random URL-safe characters (192 bits), so a plain 
 it: nobody can guess their way back from the hash. A request carries it as `Authorization: Bearer KEY`,
 as every OpenAI client sends it.
 
-When a key is required (`Gate.required`): once any key exists; on a bind address other than loopback;
+When a key is required (`Gate.required`): once any key has been made (revoking them all does not
+reopen the server); on a bind address other than loopback;
 for a client that is not on loopback; or always with `[api] require_key`. Only a loopback server with no
 keys at all is open, and then any key or none is let in (as Ollama does), so a local SDK's placeholder
 key works.
@@ -91,10 +92,9 @@ class KeyStore(SQLiteFile):
                 db.execute("UPDATE api_keys SET revoked = ? WHERE id = ?", (time.time(), info.id))
         return info
 
-    def any_active(self) -> bool:
-        return (
-            self._db().execute("SELECT 1 FROM api_keys WHERE revoked IS NULL LIMIT 1").fetchone() is not None
-        )
+    def any_made(self) -> bool:
+        """Whether a key was ever made here (revoked ones count: revoking the last key does not reopen)."""
+        return self._db().execute("SELECT 1 FROM api_keys LIMIT 1").fetchone() is not None
 
     def check(self, key: str) -> KeyInfo | None:
         """The active key's record, or None."""
@@ -128,7 +128,7 @@ class Gate:
         self.open_bind = is_loopback(bind_host) and not always
 
     def required(self, client_host: str | None) -> bool:
-        return not (self.open_bind and is_loopback(client_host)) or self.store.any_active()
+        return not (self.open_bind and is_loopback(client_host)) or self.store.any_made()
 
     def caller(self, authorization: str | None, client_host: str | None) -> str:
         key = _bearer(authorization)

@@ -25,8 +25,9 @@ MEDIA_TYPES = {"wav": "audio/wav", "pcm": "audio/pcm", "mp3": "audio/mpeg", "opu
 _AV = {"mp3": ("mp3", "libmp3lame"), "opus": ("ogg", "libopus")}
 
 
-def wav_header(rate: int = RATE, data_bytes: int = 0xFFFFFFFF - 36) -> bytes:
-    """A WAV header for 16-bit mono; the default sizes mean 'as long as the stream goes on'."""
+def wav_header(rate: int = RATE, data_bytes: int = 0xFFFFFFFF) -> bytes:
+    """A WAV header for 16-bit mono; the default sizes (0xFFFFFFFF) mean 'as long as the stream goes on',
+    as streaming servers write it and decoders (FFmpeg, our ASR) read it."""
     riff = min(0xFFFFFFFF, data_bytes + 36)
     return (
         b"RIFF"
