@@ -168,7 +168,7 @@ def concurrent(url: str, count: int, questions: list[str]) -> dict[str, Any]:
 def sample_files(folder: Path, settings: Settings) -> tuple[Path, Path]:
     """A spoken question (the packaged English voice) and a photographed label (rendered text)."""
     from advisor.tts import create_tts
-    from advisor.vision.samples import cjk_font, render_text
+    from bench.vision_samples import cjk_font, render_text
 
     audio = folder / "question.wav"
     if not audio.exists():

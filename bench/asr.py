@@ -16,7 +16,7 @@ python -m bench.asr [--backends faster-whisper openai-whisper] [--no-extras]
   (advisor/asr/vocabulary.py, `asr.hotwords = "auto"`); the Chinese sets are run again without it, per
   backend, to show what it changes. The no-VAD run passes it too, so hints cannot invent speech unseen.
 
-Scoring (advisor/asr/metrics.py): English lower case, punctuation dropped, numbers spelled out; Chinese
+Scoring (bench/asr_metrics.py): English lower case, punctuation dropped, numbers spelled out; Chinese
 in Simplified, half-width characters, punctuation and spaces removed, every number in Arabic digits on
 both sides ("一万六千" = "16,000" = "16000"), each digit one unit.
 """
@@ -34,9 +34,11 @@ import numpy as np
 
 from advisor.asr import NoSpeech, create_asr
 from advisor.asr.audio import DecodedAudio, decode_audio
-from advisor.asr.metrics import cer, wer
 from advisor.asr.pipeline import WhisperTranscriber
-from advisor.asr.samples import (
+from advisor.asr.text import ZH_PROMPT, choose_language, tidy
+from advisor.config import Settings
+from bench.asr_metrics import cer, wer
+from bench.asr_samples import (
     SR,
     Clip,
     audioeval_clips,
@@ -47,8 +49,6 @@ from advisor.asr.samples import (
     noise,
     non_speech_clips,
 )
-from advisor.asr.text import ZH_PROMPT, choose_language, tidy
-from advisor.config import Settings
 from bench.common import bench_data_dir, save
 
 TARGETS = {"en_wer": 0.10, "zh_cer": 0.10, "false_speech": 0}

@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from advisor.config import REPO_ROOT
-from advisor.vision.samples import jpeg, photo
+from bench.vision_samples import jpeg, photo
 
 KNOWLEDGE = REPO_ROOT / "knowledge"
 _FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))

@@ -23,8 +23,8 @@ from typing import Any
 
 from advisor.vision.ocr import get_engine
 from advisor.vision.safe_image import load_image
-from advisor.vision.samples import CJK_FONTS, LATIN_FONTS, available_fonts, jpeg, photo, render_text
 from bench.common import percentiles, save
+from bench.vision_samples import CJK_FONTS, LATIN_FONTS, available_fonts, jpeg, photo, render_text
 
 TARGET = 0.98
 

@@ -38,8 +38,8 @@ from advisor.events import AudioChunk
 from advisor.tts import SentenceSpeaker, VoiceSet, create_tts
 from advisor.tts.base import duration_s
 from advisor.tts.normalize import HAN, speech_segments
-from advisor.tts.roundtrip import Transcriber, error_counts, syllable_error_rate
 from bench.common import bench_data_dir, percentiles, save
+from bench.tts_roundtrip import Transcriber, error_counts, syllable_error_rate
 
 KNOWLEDGE = REPO_ROOT / "knowledge"
 QUESTIONS = {

@@ -19,11 +19,11 @@ from advisor.asr import NoSpeech, Transcription, create_asr
 from advisor.asr.audio import DecodedAudio
 from advisor.asr.cli import register
 from advisor.asr.convert import ct2_to_openai_state, read_ct2
-from advisor.asr.metrics import cer, wer
 from advisor.asr.packaged import WHISPER_BASE, assemble_folder
 from advisor.asr.pipeline import Engine, Segment, WhisperTranscriber, loads
-from advisor.asr.samples import SR, chinese_clips, encode, librivox_clips, load_clip, music, noise
 from advisor.config import ASRSettings, Settings
+from bench.asr_metrics import cer, wer
+from bench.asr_samples import SR, chinese_clips, encode, librivox_clips, load_clip, music, noise
 
 pytestmark = pytest.mark.slow
 

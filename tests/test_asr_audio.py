@@ -11,11 +11,11 @@ import pytest
 from advisor.asr import ASRS, BadAudio, DecodedAudio, NoSpeech, create_asr, decode_audio
 from advisor.asr.audio import load_audio, sniff_container
 from advisor.asr.fake import ScriptedTranscriber
-from advisor.asr.metrics import cer, chinese_characters, wer
-from advisor.asr.samples import SR, UPLOAD_FORMATS, encode, librivox_clips, load_clip, non_speech_clips
 from advisor.asr.text import choose_language, looks_hallucinated, normalise_language, tidy_chinese
 from advisor.asr.vad import find_speech
 from advisor.config import Settings
+from bench.asr_metrics import cer, chinese_characters, wer
+from bench.asr_samples import SR, UPLOAD_FORMATS, encode, librivox_clips, load_clip, non_speech_clips
 
 
 @pytest.fixture(scope="module")

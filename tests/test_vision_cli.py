@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from advisor.config import get_settings
 from advisor.vision.cli import register
-from advisor.vision.samples import cjk_font, jpeg, photo, png, render_text
+from bench.vision_samples import cjk_font, jpeg, photo, png, render_text
 
 FONT = cjk_font()
 needs_font = pytest.mark.skipif(FONT is None, reason="no CJK font: apt-get install fonts-wqy-microhei")

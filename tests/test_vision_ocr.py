@@ -24,7 +24,7 @@ from advisor.vision.ocr import (
     ocr_pdf_pages,
     reading_order,
 )
-from advisor.vision.samples import cjk_font, jpeg, photo, png, render_text
+from bench.vision_samples import cjk_font, jpeg, photo, png, render_text
 
 pytest.importorskip("rapidocr_onnxruntime")
 FONT = cjk_font()

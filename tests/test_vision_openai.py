@@ -15,7 +15,7 @@ from advisor.events import ImageText
 from advisor.vision import VisionError, create_vision, load_image
 from advisor.vision.combined import CombinedReader
 from advisor.vision.openai_vision import OpenAIVision
-from advisor.vision.samples import cjk_font, png, render_text
+from bench.vision_samples import cjk_font, png, render_text
 
 pytestmark = pytest.mark.slow
 

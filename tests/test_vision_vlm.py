@@ -18,7 +18,7 @@ from advisor.config import Settings, VisionSettings
 from advisor.events import ImageText
 from advisor.vision import VisionError, create_vision, load_image
 from advisor.vision.combined import CombinedReader
-from advisor.vision.samples import cjk_font, png, render_text
+from bench.vision_samples import cjk_font, png, render_text
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")

@@ -12,12 +12,12 @@ import pytest
 from faultkit import SALT_REPLY, has_cjk, run_turn, still_answers
 
 from advisor.asr import ASRError, create_asr
-from advisor.asr.samples import SR, UPLOAD_FORMATS, encode, librivox_clips, load_clip, noise, silence
 from advisor.config import Settings
 from advisor.dialogue.advisor import Advisor
 from advisor.events import Transcript
 from advisor.knowledge.library import KnowledgeLibrary
 from advisor.llm.fake import ScriptedChatModel
+from bench.asr_samples import SR, UPLOAD_FORMATS, encode, librivox_clips, load_clip, noise, silence
 
 
 @pytest.fixture(scope="module")
