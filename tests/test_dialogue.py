@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from advisor.config import Settings
+from advisor.dialogue import safety
 from advisor.dialogue.advisor import Advisor
 from advisor.events import Event, Notice, Sentence, Sources, TextDelta, TurnEnd
 from advisor.knowledge.library import KnowledgeLibrary
@@ -57,9 +58,10 @@ def test_grounded_answer_streams_with_citations_and_sentences(
 def test_invented_figure_falls_back_to_quoting_the_sources(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
     advisor, _ = make(shipped, tmp_path, "成年人每天可以吃12克盐。[1]")
     events, end = run(advisor, "成年人每天吃多少盐合适？")
+    assert "12克" not in end.answer, "the invented figure never reaches the answer"
+    assert end.citations and all(f"[{n}]" in end.answer for n in end.citations), end.answer
     replaced = [e for e in of_type(events, TextDelta) if e.replace]
     assert replaced, "the unsupported answer must be replaced"
-    assert ("12克" not in end.answer and "[1]" in end.answer) or "[2]" in end.answer
     assert end.fallback.startswith("unsupported") and "12" in end.fallback
     assert end.grounded
     assert not any("12克" in s.text for s in of_type(events, Sentence)), (
@@ -98,10 +100,16 @@ def test_crisis_always_gets_the_crisis_line(
 def test_dose_question_gets_a_notice_and_general_information(
     shipped: KnowledgeLibrary, tmp_path: Path
 ) -> None:
-    advisor, _ = make(shipped, tmp_path, "胸痛伴出汗要立即拨打120。[1]")
-    _, end = run(advisor, "我胸口痛还出冷汗，吃几片阿司匹林？")
-    assert "120" in end.answer
-    assert "剂量" in end.answer or "医生" in end.answer
+    """The emergency and dose notices come first, from the advisor itself, not from the model's reply
+    (which here names neither 120 nor a doctor)."""
+    advisor, _ = make(shipped, tmp_path, "胸痛伴出汗时要尽快就医。[1]")
+    question = "我胸口痛还出冷汗，吃几片阿司匹林？"
+    _, end = run(advisor, question)
+    assessment = safety.assess(question)
+    assert assessment.medical_urgent and assessment.asks_dose
+    notices = assessment.notices("zh")
+    assert len(notices) == 2 and "120" in notices[0]
+    assert end.answer.startswith("\n\n".join(notices)), end.answer
 
 
 def test_follow_up_uses_the_history(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
@@ -144,7 +152,8 @@ def test_english_question_gets_english_prompt_and_disclaimer(
     _, end = run(advisor, "How much salt should adults eat per day?")
     assert end.language == "en" and end.grounded
     assert "Answer only from the [Sources]" in str(llm.seen[0][0].content)
-    assert end.answer.count("\n\n") >= 1, "health answers end with a short disclaimer"
+    note = safety.disclaimer("health", "en")
+    assert note and end.answer.rstrip().endswith(note), "health answers end with a short disclaimer"
 
 
 def test_conversation_survives_a_restart(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
