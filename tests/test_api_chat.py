@@ -165,3 +165,25 @@ def test_raw_model_for_another_advisor(api: RunningAPI) -> None:
         == "Members may borrow up to 8 books at a time, for 21 days each. [1]"
     )
     assert "advisor" not in (reply.model_extra or {})
+
+
+def test_another_advisor_uses_this_model_with_its_own_prompt(api: RunningAPI) -> None:
+    """A second advisor with the `openai` backend (model advisor-llm) sends its whole prompt, system
+    message included, and gets the model's reply as its answer."""
+    from advisor.config import LLMSettings
+    from advisor.dialogue.advisor import Advisor
+    from advisor.events import TurnEnd
+    from advisor.llm.openai_compat import create_openai_chat
+
+    settings = api.advisor.settings.model_copy(
+        update={"llm": LLMSettings(backend="openai", base_url=api.url, model="advisor-llm", api_key="local")}
+    )
+    second = Advisor(settings, library=api.advisor.library, llm=create_openai_chat(settings.llm))
+    model = api.advisor.stages.llm.get()
+    before = len(model.seen)
+    end = list(second.turn("How much is a Riverside Library card?"))[-1]
+    assert isinstance(end, TurnEnd) and "12 dollars" in end.answer and not end.fallback, end
+    seen = model.seen[before]
+    assert [type(m).__name__ for m in seen][:1] == ["SystemMessage"] and len(str(seen[0].content)) > 200
+    # B's passages reached the model:
+    assert "Riverside Library card costs 12 dollars" in str(seen[-1].content)
