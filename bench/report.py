@@ -228,6 +228,11 @@ def extra_sections() -> list[str]:
             *app_section(result),
         ]
         lines += ["", _provenance(result), ""]
+    from bench.api_latency import report_section as api_section
+
+    if result := _load("api_latency"):
+        lines += ["## The OpenAI-compatible API: first text and concurrent streams", "", *api_section(result)]
+        lines += ["", _provenance(result), ""]
     for name, title in (("tts", "Speech synthesis"),):
         result = _load(name)
         if not result:

@@ -26,6 +26,7 @@ BENCHMARKS = {
     "llm_build": ["bench.llm_build"],
     "turn_latency": ["bench.turn_latency"],
     "app": ["bench.app"],
+    "api_latency": ["bench.api_latency"],
 }
 
 
