@@ -12,8 +12,8 @@ from advisor.dialogue.advisor import Advisor
 from advisor.events import AudioChunk, Notice, TextDelta, TurnEnd
 from advisor.knowledge.library import KnowledgeLibrary
 from advisor.llm.fake import ScriptedChatModel
+from advisor.tts import SentenceSpeaker, with_speech
 from advisor.tts.base import TTSError
-from advisor.tts.speaker import SentenceSpeaker, with_speech
 from advisor.tts.voices import VoiceSet
 
 
