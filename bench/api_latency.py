@@ -17,6 +17,7 @@ Over the shipped knowledge bases with the default stack (e5, Qwen2.5 0.5B in its
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import threading
 import time
@@ -119,6 +120,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=4)
     parser.add_argument("--streams", type=int, nargs="*", default=[1, 4, 8])
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]  # another process on the same cores inflates every time here
     advisor = build()  # shipped knowledge bases, default stack, warmed up
     advisor.settings.api = APISettings(requests_per_minute=10_000, concurrent_requests=64)
     url, server, thread = start_api(advisor)
@@ -157,6 +159,7 @@ def main() -> None:
             },
             "api_first_content_over_in_process_first_checked": round(ratio, 3),
             "concurrent": loads,
+            "load_average": {"start": round(load_at_start, 2), "end": round(os.getloadavg()[0], 2)},
         },
     )
 
@@ -191,6 +194,16 @@ def report_section(result: dict[str, Any]) -> list[str]:
         f"API first content / in-process first checked sentence (medians): "
         f"**{result['api_first_content_over_in_process_first_checked']}**.",
         "",
+        *(
+            [
+                f"Load average (1 min) at the start / end of the run: {result['load_average']['start']} / "
+                f"{result['load_average']['end']} (above 2 on two cores: other work shared them).",
+                "",
+            ]
+            if "load_average" in result
+            else []
+        ),
+        *([f"_{result['conditions']}_", ""] if result.get("conditions") else []),
         "Concurrent streams through the API (the model answers one at a time, so they queue):",
         "",
         *rows,
