@@ -54,7 +54,11 @@ def start_api(settings: Settings, advisor: Advisor, host: str = "127.0.0.1") -> 
     return RunningAPI(f"http://127.0.0.1:{port}/v1", settings, advisor, server, thread)
 
 
-def scripted_advisor(root: Path, word_s: float = 0.0, **overrides: Any) -> Advisor:
+def scripted_advisor(
+    root: Path, word_s: float = 0.0, routes: list[tuple[str, str]] | None = None, **overrides: Any
+) -> Advisor:
+    """`routes` go before tests/e2e/appserver.py's ROUTES (first match wins)."""
     settings = make_settings(root, **overrides)
     library = build_library(settings, root / "docs")
-    return Advisor(settings, library=library, llm=RoutedChatModel(routes=ROUTES, word_s=word_s))
+    model = RoutedChatModel(routes=[*(routes or []), *ROUTES], word_s=word_s)
+    return Advisor(settings, library=library, llm=model)

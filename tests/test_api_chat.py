@@ -16,12 +16,19 @@ from e2e.appserver import KB, picture_of
 
 pytestmark = pytest.mark.slow
 PARKING = "星河小区的访客车辆可以免费停放多久？"
+# A reply with one invented figure (99 dollars is in no document): the guard drops that sentence.
+INVENTED = (
+    "lost card",
+    "A Riverside Library card costs 12 dollars a year. [1] A lost card costs 99 dollars to replace. [1] "
+    "Members may borrow up to 8 books at a time. [1]",
+)
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAPI]:
     root = tmp_path_factory.mktemp("api-chat")
-    running = start_api(scripted_advisor(root).settings, scripted_advisor(root / "b"))
+    advisor = scripted_advisor(root, routes=[INVENTED])
+    running = start_api(advisor.settings, advisor)
     yield running
     running.stop()
 
@@ -60,6 +67,23 @@ def test_streamed_chinese_question_carries_text_and_sources(api: RunningAPI) -> 
     assert len([c for c in chunks if c.choices and c.choices[0].delta.content]) >= 2, "not streamed"
 
 
+def test_a_sentence_the_guard_drops_is_never_streamed(api: RunningAPI) -> None:
+    """The page redraws an answer when the guard drops a sentence; a stream cannot take text back, so the
+    API sends only checked sentences: the invented figure never reaches the client."""
+    chunks = list(
+        api.client().chat.completions.create(
+            model="advisor",
+            messages=[{"role": "user", "content": "Riverside Library lost card: what does it cost?"}],
+            stream=True,
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "12 dollars" in text and "8 books" in text, text
+    assert "99" not in text, text
+    ext = extension(chunks[-1])
+    assert "99" not in ext["answer"] and text.strip() == ext["answer"].strip()
+
+
 def test_whole_answer_matches_and_unknown_parameters_are_ignored(api: RunningAPI) -> None:
     reply = api.client().chat.completions.create(
         model="advisor",
@@ -82,13 +106,13 @@ def test_follow_up_reads_the_history_in_messages(api: RunningAPI) -> None:
         model="advisor",
         messages=[
             {"role": "user", "content": "Riverside Library card rules?"},
-            {"role": "assistant", "content": "A Riverside Library card costs 12 dollars a year. [1]"},
+            {"role": "assistant", "content": "The card is 12 dollars a year, the desk said. [1]"},
             {"role": "user", "content": "And how many books can members borrow?"},
         ],
     )
     assert "8 books" in (reply.choices[0].message.content or "")
     prompt = "\n".join(str(m.content) for m in model.seen[before])
-    assert "12 dollars a year" in prompt, "the earlier answer did not reach the model as history"
+    assert "the desk said" in prompt, "the earlier answer did not reach the model as history"
     assert extension(reply)["sources"][0]["document"].startswith("library")
     # Nothing of the conversation stays on the server.
     assert not [s for s in api.advisor.conversations.sessions(None) if s.owner.startswith("api:")]
