@@ -61,3 +61,37 @@ def test_on_topic_but_not_in_the_documents_is_said_honestly(
     assert not end.citations and not end.grounded and not llm.seen, "no quote, no model answer"
     _, english, _ = run(shipped, tmp_path, "Who invented the first blood pressure cuff?", "Dr. Smith. [1]")
     assert english.fallback.startswith("not answerable") and "do not mention" in english.answer
+
+
+def test_a_looping_answer_is_cut_after_it_repeats_itself(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    """Bug: the 0.5B model repeated one sentence until max_tokens (512 tokens, 200 s of speech)."""
+    loop = "因此，成年人每天食盐不超过5克。[1] " * 6
+    _, end, _ = run(
+        shipped, tmp_path, "成年人每天吃多少盐合适？", f"成年人每天食盐不超过5克。[1] {loop}少吃咸菜。"
+    )
+    assert not end.fallback and end.grounded
+    assert end.answer.count("不超过5克") == 1
+    assert "少吃咸菜" not in end.answer  # reading stopped at the loop
+
+
+def test_the_question_said_back_and_the_prompt_layout_are_not_an_answer(
+    shipped: KnowledgeLibrary, tmp_path: Path
+) -> None:
+    """Bug: the small model's "answer" was the question itself, or "[Sources] [1] [2] [3]"."""
+    _, end, _ = run(
+        shipped,
+        tmp_path,
+        "成年人每天吃多少盐合适？",
+        "成年人每天吃多少盐合适 [1]。【资料】[1] [2]。成年人每天食盐不超过5克。[1]",
+    )
+    assert not end.fallback and end.answer.startswith("成年人每天食盐不超过5克")
+    assert "【资料】" not in end.answer
+    _, end, _ = run(shipped, tmp_path, "成年人每天吃多少盐合适？", "成年人每天吃多少盐合适？[1]")
+    assert end.fallback.startswith("restates the question")
+
+
+def test_citation_markers_alone_are_no_answer(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    """Bug: the 1.5B model once answered "[1] [2]" and nothing else, and it passed as its own words."""
+    _, end, _ = run(shipped, tmp_path, "成年人每天吃多少盐合适？", "[1] [2]")
+    assert end.fallback == "nothing but citation markers"
+    assert "不超过5克" in end.answer  # the passages are quoted instead

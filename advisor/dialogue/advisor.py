@@ -347,7 +347,7 @@ class Advisor:
                     for sentence in splitter.feed(piece):
                         if screen.accept(sentence):  # only checked sentences are shown as final, and spoken
                             yield Sentence(sentence, language)
-                    if screen.gave_up:
+                    if screen.gave_up or screen.looping:
                         break
             finally:
                 close = getattr(stream, "close", None)

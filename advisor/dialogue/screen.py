@@ -8,6 +8,7 @@ left, or when the model keeps failing (then the rest of its answer is not worth 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Sequence
@@ -18,6 +19,12 @@ from advisor.dialogue.claims import ClaimCheck
 from advisor.dialogue.guard import check_answer
 
 MAX_DROPPED = 3  # more failing sentences than this and the model is not answering from the sources
+SAME_RATIO = 0.75  # how alike two sentences are to count as one said twice
+MAX_REPEATS = 2  # a small model that says the same thing twice more is in a loop: stop reading it
+# The prompt's own section labels: an answer that writes them is echoing its input, not answering.
+_LAYOUT = re.compile(r"\[(Sources|Question)\]|【(资料|问题)】")
+_PLAIN = re.compile(r"[\W_]+")
+_DIGITS = re.compile(r"\d+")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 _WORDS = re.compile(r"[\w\u3400-\u9fff]")
 
@@ -60,6 +67,9 @@ class AnswerScreen:
             self.evidence.append(extra)
         self.private = private_words(instructions, question, *self.evidence)
         self.claims = ClaimCheck(question, list(passages))
+        self.question = _plain(question)
+        self.said: list[str] = []  # every sentence so far, reduced to its words
+        self.repeats = 0
         self.kept: list[str] = []
         self.dropped: list[tuple[str, str]] = []  # (sentence, why)
 
@@ -72,6 +82,16 @@ class AnswerScreen:
         if said:
             return f"a diagnosis, dose or trade instruction: {said!r}"
         bare = _CITATION.sub("", sentence)
+        if _LAYOUT.search(bare):
+            return f"repeats the prompt's layout: {sentence!r}"
+        plain = _plain(bare)
+        if len(plain) >= 6 and any(_same(plain, earlier) for earlier in self.said):
+            return f"says again what it said: {sentence!r}"
+        self.said.append(plain)
+        if _same(plain, self.question) and not set(_DIGITS.findall(plain)) - set(
+            _DIGITS.findall(self.question)
+        ):
+            return f"restates the question: {sentence!r}"
         leaked = sorted({w.lower() for w in _LATIN_WORD.findall(bare)} & self.private)
         if leaked:
             return f"repeats its instructions: {', '.join(leaked)}"
@@ -90,6 +110,10 @@ class AnswerScreen:
     def accept(self, sentence: str) -> bool:
         """Check one sentence; True when it is kept (and may be shown and spoken)."""
         why = self.why_not(sentence)
+        if why.startswith("says again"):
+            self.repeats += 1  # a repeat is no failure of grounding: the answer so far stands
+            self.dropped.append((sentence, why))
+            return False
         if why:
             self.dropped.append((sentence, why))
             return False
@@ -98,14 +122,23 @@ class AnswerScreen:
 
     @property
     def gave_up(self) -> bool:
-        return len(self.dropped) > MAX_DROPPED
+        return len(self.dropped) - self.repeats > MAX_DROPPED
+
+    @property
+    def looping(self) -> bool:
+        """The model keeps saying what it already said: the rest of its answer adds nothing."""
+        return self.repeats >= MAX_REPEATS
 
     @property
     def failure(self) -> str:
         """Why the answer as a whole cannot stand ('' when it can): nothing of substance was kept."""
-        if not self.dropped:
+        if not self.kept and not self.dropped:
+            return ""  # nothing was said: the caller knows what that means
+        if not any(_substantive(s) for s in self.kept):
+            return self.dropped[0][1] if self.dropped else "nothing but citation markers"
+        if len(self.dropped) == self.repeats:
             return ""
-        if self.gave_up or not any(_WORDS.search(s) and len(s.strip()) > 3 for s in self.kept):
+        if self.gave_up or not any(_substantive(s) for s in self.kept):
             return self.dropped[0][1]
         return ""
 
@@ -116,3 +149,18 @@ class AnswerScreen:
             text = text.replace(sentence, "", 1)
         text = re.sub(r"[ \t]{2,}", " ", text)
         return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _plain(text: str) -> str:
+    return _PLAIN.sub("", text).lower()
+
+
+def _same(a: str, b: str) -> bool:
+    """One sentence says the other again, give or take a connective (因此, "So,") or a word."""
+    return bool(a and b) and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_RATIO
+
+
+def _substantive(sentence: str) -> bool:
+    """A sentence that says something: words left once its [n] markers are taken out."""
+    bare = _CITATION.sub("", sentence)
+    return bool(_WORDS.search(bare)) and len(bare.strip()) > 3

@@ -40,8 +40,10 @@ class LlamaCppChatModel(BaseChatModel):
     model_path: str
     n_ctx: int = 4096
     n_threads: int = 2
-    max_tokens: int = 512
+    max_tokens: int = 320  # an advisor's answer is a few sentences; a longer one is usually a loop
     temperature: float = 0.2
+    # Small models fall into loops at low temperature; Qwen2.5's own generation config uses 1.05-1.1.
+    repeat_penalty: float = 1.1
     flash_attn: bool = True  # reads prompts a few percent faster on CPU, same answers
     prompt_states: int = 16  # saved prompt prefixes: every advisor's system prompt in both languages (14)
     # llama.cpp's extra weight buffer types (repacked / AMX layouts); None = on unless the build has AMX
@@ -122,6 +124,7 @@ class LlamaCppChatModel(BaseChatModel):
                 stop=stop or None,
                 max_tokens=int(kwargs.get("max_tokens", self.max_tokens)),
                 temperature=float(kwargs.get("temperature", self.temperature)),
+                repeat_penalty=self.repeat_penalty,
             )
             try:
                 for part in stream:
