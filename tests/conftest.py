@@ -64,11 +64,14 @@ def default_llm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     """The packaged default model (Qwen2.5 0.5B, llama.cpp) as the app runs it, loaded once for the run."""
     from advisor.config import LLMSettings
     from advisor.llm.llamacpp import LlamaCppChatModel
-    from advisor.models import QWEN_05B, assemble, requantized
+    from advisor.models import assemble, profile_weights, requantized
 
-    packaged = assemble(QWEN_05B, tmp_path_factory.mktemp("models"))
+    chosen, weights = profile_weights(LLMSettings().profile, LLMSettings().requantize)
+    packaged = assemble(chosen, tmp_path_factory.mktemp("models"))
     model = LlamaCppChatModel(
-        model_path=str(requantized(packaged, LLMSettings().requantize)), max_tokens=160, temperature=0.0
+        model_path=str(requantized(packaged, weights) if weights else packaged),
+        max_tokens=160,
+        temperature=0.0,
     )
     model.load()
     return model

@@ -15,15 +15,15 @@ LLMS: Registry[BaseChatModel] = Registry("llm")
 
 @LLMS.register("llamacpp")
 def _llamacpp(settings: Settings) -> BaseChatModel:
-    from advisor.models import QWEN_05B, ModelIntegrityError, ModelMissing, assemble, requantized
+    from advisor.models import ModelIntegrityError, ModelMissing, assemble, profile_weights, requantized
 
     path, ftype = settings.llm.model, ""
     if not path:
+        packaged, ftype = profile_weights(settings.llm.profile, settings.llm.requantize)
         try:
-            path = str(assemble(QWEN_05B, settings.data_dir / "models"))
+            path = str(assemble(packaged, settings.data_dir / "models"))
         except (ModelMissing, ModelIntegrityError) as exc:
             raise LLMUnavailable(str(exc)) from exc
-        ftype = settings.llm.requantize
     n_ctx, n_threads = settings.llm.context_tokens, settings.llm.threads
     if settings.llm.worker_process:
         from advisor.llm.supervised import SupervisedChatModel
