@@ -95,3 +95,10 @@ def test_citation_markers_alone_are_no_answer(shipped: KnowledgeLibrary, tmp_pat
     _, end, _ = run(shipped, tmp_path, "成年人每天吃多少盐合适？", "[1] [2]")
     assert end.fallback == "nothing but citation markers"
     assert "不超过5克" in end.answer  # the passages are quoted instead
+
+
+def test_a_source_title_is_not_an_answer(shipped: KnowledgeLibrary, tmp_path: Path) -> None:
+    """Bug: the README's first question got "[1] 《少盐少糖：每天吃多少才合适》" and nothing else."""
+    _, end, _ = run(shipped, tmp_path, "成年人每天吃多少盐合适？", "[1] 《少盐少糖：每天吃多少才合适》")
+    assert end.fallback.startswith("names a source and says nothing")
+    assert "不超过5克" in end.answer

@@ -68,6 +68,7 @@ class AnswerScreen:
         self.private = private_words(instructions, question, *self.evidence)
         self.claims = ClaimCheck(question, list(passages))
         self.question = _plain(question)
+        self.titles = [_plain(t) for t in titles if t]
         self.said: list[str] = []  # every sentence so far, reduced to its words
         self.repeats = 0
         self.kept: list[str] = []
@@ -88,6 +89,8 @@ class AnswerScreen:
         if len(plain) >= 6 and any(_same(plain, earlier) for earlier in self.said):
             return f"says again what it said: {sentence!r}"
         self.said.append(plain)
+        if any(_same(plain, title) for title in self.titles):
+            return f"names a source and says nothing: {sentence!r}"
         if _same(plain, self.question) and not set(_DIGITS.findall(plain)) - set(
             _DIGITS.findall(self.question)
         ):
