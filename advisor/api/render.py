@@ -16,10 +16,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor import citations
 from advisor.events import Event, ImageText, Notice, Sentence, Sources, TextDelta, Transcript, TurnEnd
 from advisor.knowledge.chunking import estimate_tokens
 
-_MARKERS = re.compile(r"\[\d{1,2}\]")
 _WORDY = re.compile(r"\w")
 
 
@@ -70,7 +70,7 @@ class CheckedText:
                 self.pending.popleft()
                 continue
             found = self.buffer.find(sentence, self.pos)
-            if found < 0 or _WORDY.search(_MARKERS.sub("", self.buffer[self.pos : found])):
+            if found < 0 or _WORDY.search(citations.strip(self.buffer[self.pos : found])):
                 break  # not streamed yet, or text the guard has not passed lies before it
             self.pos = found + len(sentence)
             self.pending.popleft()

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from advisor import citations
 from advisor.numerals import chinese_number
 
 _Date = tuple[int | None, int | None, int | None]
@@ -31,9 +32,6 @@ class _Fact:
 # ---------------------------------------------------------------------------------------------------------
 # Patterns
 # ---------------------------------------------------------------------------------------------------------
-_CITATION = re.compile(
-    r"\[\s*\d+(?:\s*[,，、\-–]\s*\d+)*\s*\]|【\s*\d+(?:\s*[,，、\-–]\s*\d+)*\s*】|\[\^\d+\]"
-)
 _LIST_MARKER = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:\d{1,2}[.)、](?!\d)|[(（]\d{1,2}[)）])", re.MULTILINE)
 _TITLE = re.compile(r"《([^《》\n]{1,80})》")
 
@@ -256,7 +254,7 @@ def _is_sentence_start(text: str, start: int) -> bool:
 
 def _facts(text: str) -> Iterator[_Fact]:
     text = _normalize(text)
-    text = _blank(text, _CITATION)
+    text = _blank(text, citations.ANY_MARKER)
     text = _blank(text, _LIST_MARKER)
     taken: list[tuple[int, int]] = []
     found: list[_Fact] = []

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from advisor import citations
 from advisor.dialogue import safety
 from advisor.dialogue.claims import ClaimCheck
 from advisor.dialogue.guard import check_answer
@@ -25,7 +26,6 @@ MAX_REPEATS = 2  # a small model that says the same thing twice more is in a loo
 _LAYOUT = re.compile(r"\[(Sources|Question)\]|【(资料|问题)】")
 _PLAIN = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
-_CITATION = re.compile(r"\[(\d{1,2})\]")
 _WORDS = re.compile(r"[\w\u3400-\u9fff]")
 
 
@@ -76,13 +76,13 @@ class AnswerScreen:
 
     def why_not(self, sentence: str) -> str:
         """Why a sentence cannot be shown as fact, or '' when it can."""
-        cited = [int(n) for n in _CITATION.findall(sentence)]
+        cited = citations.numbers(sentence)
         if any(n < 1 or n > self.count for n in cited):
             return f"cites a source that does not exist: {sentence!r}"
         said = safety.verdict(sentence)
         if said:
             return f"a diagnosis, dose or trade instruction: {said!r}"
-        bare = _CITATION.sub("", sentence)
+        bare = citations.strip(sentence)
         if _LAYOUT.search(bare):
             return f"repeats the prompt's layout: {sentence!r}"
         plain = _plain(bare)
@@ -165,5 +165,5 @@ def _same(a: str, b: str) -> bool:
 
 def _substantive(sentence: str) -> bool:
     """A sentence that says something: words left once its [n] markers are taken out."""
-    bare = _CITATION.sub("", sentence)
+    bare = citations.strip(sentence)
     return bool(_WORDS.search(bare)) and len(bare.strip()) > 3

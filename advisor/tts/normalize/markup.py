@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from advisor import citations
 from advisor.tts.normalize.patterns import _FULLWIDTH, _HAN, HAN
 
 _CODE_FENCE = re.compile(r"```[^\n]*\n?|~~~[^\n]*\n?")
@@ -12,7 +13,7 @@ _LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
 _URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'，。；！？、）)\]】]+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _HTML = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
-_CITATION = re.compile(r"\s*(?:\[\s*\d{1,3}(?:\s*[,，、\-–]\s*\d{1,3})*\s*\]|【\s*\d{1,3}\s*】|\[\^\d+\])")
+_CITATION = re.compile(rf"\s*(?:{citations.ANY_MARKER.pattern})")  # with the space before it
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 _QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
 _BULLET = re.compile(r"^\s*(?:[-*+•·]|\d{1,2}[.)、])\s+", re.MULTILINE)
