@@ -11,7 +11,7 @@ import hashlib
 import importlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,25 +111,43 @@ def assemble(model: PackagedModel, models_dir: Path) -> Path:
         if target.exists() and marker.exists() and marker.read_text() == _stamp(target, model.sha256):
             return target
         models_dir.mkdir(parents=True, exist_ok=True)
-        if not (
-            target.exists() and target.stat().st_size == model.size and sha256_of(target) == model.sha256
-        ):
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            digest = hashlib.sha256()
-            with open(tmp, "wb") as out:
-                for part in part_paths(model):
-                    for block in _blocks(part):
-                        digest.update(block)
-                        out.write(block)
-            if digest.hexdigest() != model.sha256 or tmp.stat().st_size != model.size:
-                tmp.unlink(missing_ok=True)
-                raise ModelIntegrityError(
-                    f"the parts of {model.name} do not assemble into the expected file (sha256 mismatch);"
-                    " refusing to load it. Reinstall the packages."
-                )
-            os.replace(tmp, target)
+        join_verified(model.name, lambda: part_paths(model), target, model.size, model.sha256)
         marker.write_text(_stamp(target, model.sha256))
         return target
+
+
+def join_verified(
+    name: str,
+    parts: Callable[[], list[Path]],
+    target: Path,
+    size: int,
+    sha256: str,
+    reinstall: str = "Reinstall the packages.",
+) -> None:
+    """Make `target` the `parts` joined in order, unless it already is that file (size and sha256).
+
+    The join is written beside `target` and moved into place only when it matches, so a tampered or
+    truncated part leaves nothing behind. `parts` is called only when a join is needed: resolving
+    them is what fails when a package is missing.
+    """
+    if target.is_file() and target.stat().st_size == size and sha256_of(target) == sha256:
+        return
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    digest = hashlib.sha256()
+    try:
+        with open(tmp, "wb") as out:
+            for part in parts():
+                for block in _blocks(part):
+                    digest.update(block)
+                    out.write(block)
+        if digest.hexdigest() != sha256 or tmp.stat().st_size != size:
+            raise ModelIntegrityError(
+                f"the parts of {name} do not assemble into the expected file (sha256 mismatch);"
+                f" refusing to load it. {reinstall}"
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _requantize_plan(source: Path, ftype: str) -> tuple[Path, str]:

