@@ -76,6 +76,7 @@ def version() -> None:
 
 def _register_stage_commands() -> None:
     """Commands that belong to a stage live beside it; each registers itself (imports stay light)."""
+    from advisor.api.cli import register as register_api
     from advisor.asr.cli import register as register_asr
     from advisor.dialogue.cli import register as register_dialogue
     from advisor.knowledge.cli import register as register_knowledge
@@ -87,6 +88,7 @@ def _register_stage_commands() -> None:
     register_asr(app)
     register_tts(app)
     register_vision(app)
+    register_api(app)  # advisor api, advisor keys
 
 
 _register_stage_commands()
