@@ -182,7 +182,70 @@ def dialogue_section() -> list[str]:
             "",
             _provenance(cmrc),
         ]
+    lines += answer_runs_section()
     return lines or ["_No dialogue results yet: run `python -m bench.run --only dialogue_kb dialogue_cmrc`._"]
+
+
+# Saved runs of `python -m bench.dialogue_kb` on parts of the in-house set, oldest first: what changed
+# from one to the next is in each run's commit.
+ANSWER_RUNS = (
+    ("dialogue_kb_answerable", "before: answerable questions"),
+    ("dialogue_kb_unanswerable", "before: unanswerable on-topic questions"),
+    ("dialogue_kb_fast", "now, fast profile (0.5B, default): every 2nd question of three kinds"),
+    ("dialogue_kb_quality", "now, quality profile (1.5B): the same questions"),
+)
+
+
+def answer_runs_section() -> list[str]:
+    """The issue-15 measures of each saved run side by side (targets in the header)."""
+    runs = [(name, label, result) for name, label in ANSWER_RUNS if (result := _load(name))]
+    if not runs:
+        return []
+    lines = [
+        "",
+        "Answers on parts of the in-house set, run by run (targets: key fact >= 0.70, own words >= 0.85, "
+        "honest on unanswerable >= 0.90, grounded 1.00, first token p50 <= 1.0 s on a quiet machine):",
+        "",
+        _row(
+            [
+                "run",
+                "questions",
+                "model",
+                "key fact",
+                "own words",
+                "honest (unanswerable)",
+                "grounded",
+                "source hit",
+                "first token p50 ms",
+                "commit, date",
+            ]
+        ),
+        _row(["---"] * 10),
+    ]
+    for _, label, r in runs:
+        machine = r.get("machine", {})
+        lines.append(
+            _row(
+                [
+                    label,
+                    r["questions"],
+                    r.get("model", ""),
+                    r.get("key_fact_rate"),
+                    r.get("own_words_rate"),
+                    r.get("honest_unanswerable_rate"),
+                    r.get("grounded_rate"),
+                    r.get("source_hit_rate"),
+                    (r.get("first_token_ms") or {}).get("p50"),
+                    f"`{machine.get('commit', '?')}`, {machine.get('date', '?')}",
+                ]
+            )
+        )
+    lines += [
+        "",
+        "These runs shared the machine's two cores with other work (tests, other benchmarks), so their times "
+        "are several times a quiet machine's; compare the rates, and the times only within one run.",
+    ]
+    return lines
 
 
 def extra_sections() -> list[str]:
