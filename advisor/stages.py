@@ -56,6 +56,7 @@ class Stage(Generic[T]):
         self._loaders = loaders
         self._engine, self._loaded = engine, engine is not None
         self.error = ""
+        self._failure: Exception | None = None  # the stage's own error, raised again in both languages
         self._lock = threading.Lock()
 
     @property
@@ -70,7 +71,7 @@ class Stage(Generic[T]):
     def get(self, load: bool = False) -> T:
         with self._lock:
             if self.error:
-                raise self._unavailable(self.error)
+                raise self._failure or self._unavailable(self.error)
             if self._engine is None:
                 try:
                     self._engine = self._build()
@@ -103,17 +104,23 @@ class Stage(Generic[T]):
         except Exception as exc:
             log.warning("%s unavailable: %s", self.name, exc)
 
-    def fail(self, reason: str) -> None:
-        """The engine cannot work here (found out in use): stop offering it."""
+    def fail(self, reason: str | Exception) -> None:
+        """The engine cannot work here (found out in use): stop offering it. Given the stage's own error,
+        later calls raise that again (its message in both languages), not a rebuilt English one."""
         with self._lock:
-            self.error, self._engine = reason, None
+            self.error, self._engine = _reason(reason) if isinstance(reason, Exception) else reason, None
+            self._failure = reason if isinstance(reason, Exception) and self._own(reason) else None
+
+    def _own(self, error: object) -> bool:
+        return isinstance(self._unavailable, type) and isinstance(error, self._unavailable)
 
     def state(self) -> str:
         return "off" if self.error else "ready" if self._loaded else "lazy"
 
     def _raise(self, exc: Exception) -> NoReturn:
         self.error = _reason(exc)
-        if isinstance(self._unavailable, type) and isinstance(exc, self._unavailable):
+        if self._own(exc):
+            self._failure = exc
             raise exc  # already the stage's own error, with its messages in both languages
         if not isinstance(exc, ImportError):
             log.error("building %s failed", self.name, exc_info=exc)

@@ -32,7 +32,7 @@ def transcribe(
         turn.timings["asr_ms"] = timed.get("detect", 0.0) + timed.get("asr", 0.0) + timed.get("text", 0.0)
     except ASRError as exc:
         if isinstance(exc, ASRUnavailable):
-            stages.asr.fail(str(exc))  # not retried per turn; the status panel says why
+            stages.asr.fail(exc)  # not retried per turn; the status panel says why
         turn.language = language_hint or "en"
         turn.text = exc.message_zh if turn.language == "zh" else exc.message_en
         yield Notice("error", turn.text)
