@@ -20,7 +20,7 @@ from advisor.llm.supervised import SupervisedChatModel
 
 pytestmark = pytest.mark.slow
 
-LONG = [HumanMessage("Write the numbers from 1 to 120 in words, separated by commas.")]
+LONG = [HumanMessage("Write a long story, at least 400 words, about a lighthouse keeper and a storm.")]
 
 
 @pytest.fixture(scope="module")
