@@ -20,6 +20,7 @@ from advisor.dialogue.claims import ClaimCheck
 from advisor.dialogue.guard import check_answer
 
 MAX_DROPPED = 3  # more failing sentences than this and the model is not answering from the sources
+REPEATED = "says again what it said"
 SAME_RATIO = 0.75  # how alike two sentences are to count as one said twice
 MAX_REPEATS = 2  # a small model that says the same thing twice more is in a loop: stop reading it
 # The prompt's own section labels: an answer that writes them is echoing its input, not answering.
@@ -87,8 +88,7 @@ class AnswerScreen:
             return f"repeats the prompt's layout: {sentence!r}"
         plain = _plain(bare)
         if len(plain) >= 6 and any(_same(plain, earlier) for earlier in self.said):
-            return f"says again what it said: {sentence!r}"
-        self.said.append(plain)
+            return f"{REPEATED}: {sentence!r}"
         if any(_same(plain, title) for title in self.titles):
             return f"names a source and says nothing: {sentence!r}"
         if _same(plain, self.question) and not set(_DIGITS.findall(plain)) - set(
@@ -113,12 +113,11 @@ class AnswerScreen:
     def accept(self, sentence: str) -> bool:
         """Check one sentence; True when it is kept (and may be shown and spoken)."""
         why = self.why_not(sentence)
-        if why.startswith("says again"):
-            self.repeats += 1  # a repeat is no failure of grounding: the answer so far stands
-            self.dropped.append((sentence, why))
-            return False
+        self.said.append(_plain(citations.strip(sentence)))
         if why:
             self.dropped.append((sentence, why))
+            # A repeat is no failure of grounding: the answer so far stands.
+            self.repeats += why.startswith(REPEATED)
             return False
         self.kept.append(sentence)
         return True
