@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from advisor.config import REPO_ROOT
-from bench.vision_samples import jpeg, photo
+from bench.vision_samples import cover, jpeg, photo
 
 KNOWLEDGE = REPO_ROOT / "knowledge"
 _FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
@@ -422,7 +422,7 @@ def render_case(case: Case) -> Image.Image:
     card = _card(case)
     # The card fills about two thirds of the frame, like a close-up taken by hand.
     width, height = round(card.width * 1.45), round(card.height * 1.45)
-    canvas = _cover(background, width, height)
+    canvas = cover(background, width, height)
     rotated = card.convert("RGBA").rotate(
         case.angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(0, 0, 0, 0)
     )
@@ -501,14 +501,6 @@ def _card(case: Case) -> Image.Image:
 def _width(face: ImageFont.FreeTypeFont, text: str) -> int:
     box = face.getbbox(text) if text else (0, 0, 0, 0)
     return round(box[2] - box[0])
-
-
-def _cover(picture: Image.Image, width: int, height: int) -> Image.Image:
-    scale = max(width / picture.width, height / picture.height)
-    size = (max(width, round(picture.width * scale)), max(height, round(picture.height * scale)))
-    scaled = picture.resize(size, Image.Resampling.BICUBIC)
-    left, top = (scaled.width - width) // 2, (scaled.height - height) // 2
-    return scaled.crop((left, top, left + width, top + height))
 
 
 def squash(text: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from advisor.vision.ocr import get_engine
 from advisor.vision.safe_image import load_image
+from bench.asr_metrics import edit_distance
 from bench.common import percentiles, save
 from bench.vision_samples import CJK_FONTS, LATIN_FONTS, available_fonts, jpeg, photo, render_text
 
@@ -85,16 +86,6 @@ def normalise(text: str, *, strict: bool = False) -> str:
     if not strict:
         text = unicodedata.normalize("NFKC", text)
     return "".join(text.split())
-
-
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def build_cases(count: int, seed: int) -> list[dict[str, Any]]:

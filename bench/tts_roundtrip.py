@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from advisor.events import AudioChunk
 from advisor.tts.base import pcm16_to_float, resample_pcm16
 from advisor.tts.normalize import HAN, normalize_en, normalize_zh
+from bench.asr_metrics import edit_distance
 
 
 class Transcriber:
@@ -50,16 +50,6 @@ def to_16k_float(chunks: Iterable[AudioChunk]) -> np.ndarray:
 def rms(chunks: Sequence[AudioChunk]) -> float:
     samples = np.concatenate([pcm16_to_float(c.audio) for c in chunks]) if chunks else np.zeros(1)
     return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
-
-
-def _edit_distance(reference: Sequence[Any], hypothesis: Sequence[Any]) -> int:
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        current = [i] + [0] * len(hypothesis)
-        for j, hyp in enumerate(hypothesis, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp))
-        previous = current
-    return previous[-1]
 
 
 def english_words(text: str) -> list[str]:
@@ -105,14 +95,14 @@ def chinese_syllables(text: str) -> list[str]:
 
 def syllable_error_rate(reference: str, hypothesis: str) -> tuple[int, int]:
     ref, hyp = chinese_syllables(reference), chinese_syllables(hypothesis)
-    return _edit_distance(ref, hyp), len(ref)
+    return edit_distance(ref, hyp), len(ref)
 
 
 def error_counts(reference: str, hypothesis: str, language: str) -> tuple[int, int]:
     """(edits, reference length): words for English (WER), characters for Chinese (CER)."""
     split = chinese_chars if language == "zh" else english_words
     ref, hyp = split(reference), split(hypothesis)
-    return _edit_distance(ref, hyp), len(ref)
+    return edit_distance(ref, hyp), len(ref)
 
 
 def error_rate(reference: str, hypothesis: str, language: str) -> float:

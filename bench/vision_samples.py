@@ -80,7 +80,7 @@ def render_text(
     if background is None:
         canvas = Image.new("RGB", (width, height), (255, 255, 255))
     else:
-        canvas = _cover(background.convert("RGB"), width, height)
+        canvas = cover(background.convert("RGB"), width, height)
     layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     pad = round(size * 0.5)
@@ -112,7 +112,7 @@ def render_text(
     return canvas
 
 
-def _cover(picture: Image.Image, width: int, height: int) -> Image.Image:
+def cover(picture: Image.Image, width: int, height: int) -> Image.Image:
     """Scale and centre-crop `picture` to fill width x height."""
     scale = max(width / picture.width, height / picture.height)
     size = (max(width, round(picture.width * scale)), max(height, round(picture.height * scale)))
