@@ -31,6 +31,10 @@ from ui.layout import CSS, Page, build_page, page_js, theme
 from ui.owner import browser_secret, ensure_token, owner_of
 from ui.status import status_markdown
 from ui.views import Views
+from ui.voice_events import VoiceEvents
+from ui.voice_gate import VoiceGate, advisor_sessions
+from ui.voice_socket import PREFIX as VOICE_PREFIX
+from ui.voice_socket import voice_app
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,10 @@ def build_app(settings: Settings, advisor: Advisor | None = None) -> gr.Blocks:
     secret = browser_secret(settings.ensure_data_dir())
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         page = build_page(views, start, can_speak(advisor), secret)
-        ChatEvents(advisor, views).wire(page)
+        chat = ChatEvents(advisor, views)
+        chat.wire(page)
+        gate = VoiceGate(advisor_sessions(advisor))
+        VoiceEvents(advisor, views, gate, chat.open_conversation).wire(page)
         KnowledgeEvents(admin, views).wire(page)
 
         def status(lang: str) -> str:
@@ -57,6 +64,7 @@ def build_app(settings: Settings, advisor: Advisor | None = None) -> gr.Blocks:
         page.status_refresh.click(status, page.lang, page.status, api_name="status")
         page.status_tab.select(status, page.lang, page.status, api_visibility="private")
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+    app.voice_gate = gate  # for launch(): the socket redeems its tickets
     return app
 
 
@@ -212,6 +220,9 @@ def launch(app: gr.Blocks, settings: Settings, api: Any = None, **overrides: Any
     from advisor.api.security import MountAt
 
     at_v1 = [Middleware(MountAt, prefix="/v1", api=api)] if api is not None else []
+    gate = getattr(app, "voice_gate", None)
+    # After the same-origin check: another site's page must not open a conversation here.
+    at_voice = [Middleware(MountAt, prefix=VOICE_PREFIX, api=voice_app(gate))] if gate is not None else []
     options: dict[str, Any] = {
         "server_name": settings.ui.host,
         "server_port": settings.ui.port,
@@ -231,6 +242,7 @@ def launch(app: gr.Blocks, settings: Settings, api: Any = None, **overrides: Any
             "middleware": [
                 *at_v1,
                 Middleware(SameOriginOnly, loopback_only=settings.ui.host in SameOriginOnly.LOOPBACK),
+                *at_voice,
             ]
         },
         "theme": theme(),

@@ -11,8 +11,10 @@ import gradio as gr
 
 from ui.i18n import LANGUAGE_CHOICES, LANGUAGES, t
 from ui.views import Views
+from ui.voice_page import VOICE_CSS, VoiceParts, build_voice, voice_js
 
-CSS = """
+CSS = (
+    """
 #advisor-title h1 { margin-bottom: 0; }
 #advisor-subtitle p { color: var(--body-text-color-subdued); margin-top: 0.25rem; }
 #advisor-badge { padding: 0.4rem 0.8rem; border-radius: var(--radius-lg);
@@ -21,6 +23,8 @@ CSS = """
 #kb-note, #chat-note { min-height: 1.5rem; }
 #chatbot .message-row img { max-width: min(100%, 420px); max-height: 280px; object-fit: contain; }
 """
+    + VOICE_CSS
+)
 # Gradio's own client-side messages, which it shows in English only, and what the page says instead.
 GRADIO_MESSAGES = {
     "This application is currently busy": "err_busy",  # the queue is full
@@ -49,9 +53,10 @@ _PAGE_JS = """() => {
 
 def page_js() -> str:
     """Runs once on page load: shows Gradio's English-only messages (server busy, connection lost) in the
-    page's language, as plain text."""
+    page's language, as plain text; sets up the conversation mode (ui/voice.js)."""
     said = [[gradio, {lang: t(lang, key) for lang in LANGUAGES}] for gradio, key in GRADIO_MESSAGES.items()]
-    return _PAGE_JS % json.dumps(said, ensure_ascii=False)
+    messages = _PAGE_JS % json.dumps(said, ensure_ascii=False)
+    return f"() => {{\n  ({messages})();\n  {voice_js()}\n}}"
 
 
 SYSTEM_FONTS = [
@@ -122,6 +127,7 @@ class Page:
     chatbot: Any
     question: Any
     audio: Any
+    voice: VoiceParts  # the conversation mode (ui.voice_page)
     # knowledge bases
     kb_tab: Any
     kb_select: Any
@@ -255,6 +261,7 @@ def build_page(views: Views, lang: str, speech_ok: bool, owner_secret: str) -> P
                 ),
                 label="audio_reply",
             )
+            voice = build_voice(txt)
 
         with gr.Tab(txt["tab_kb"], id="kb") as kb_tab:
             txt(kb_tab, label="tab_kb")
@@ -367,6 +374,7 @@ def build_page(views: Views, lang: str, speech_ok: bool, owner_secret: str) -> P
         chatbot=chatbot,
         question=question,
         audio=audio,
+        voice=voice,
         kb_tab=kb_tab,
         kb_select=kb_select,
         kb_stats=kb_stats,

@@ -109,7 +109,7 @@ def protect(app: FastAPI, max_body: int, cors_origins: str, bind_host: str) -> N
 class MountAt:
     """ASGI middleware that hands every request under `prefix` to `api` (whose routes carry the prefix),
     the rest to the wrapped app: how `advisor serve` serves the API on the page's port, ahead of the
-    page's own routes and its middleware."""
+    page's own routes and its middleware. WebSockets too (the page's voice conversation, ui.voice_socket)."""
 
     def __init__(self, app: Any, prefix: str, api: Any) -> None:
         self.app = app
@@ -117,7 +117,7 @@ class MountAt:
         self.api = api
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
+        path = scope.get("path", "") if scope["type"] in ("http", "websocket") else ""
         if path == self.prefix or path.startswith(self.prefix + "/"):
             await self.api(scope, receive, send)
             return
