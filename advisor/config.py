@@ -90,6 +90,20 @@ class ASRSettings(Section):
     threads: int = 2  # CPU threads for Whisper
 
 
+class VoiceSettings(Section):
+    """The page's hands-free conversation mode (advisor/voice): when a turn ends, when speech interrupts."""
+
+    section = "voice"
+
+    speech_threshold: float = 0.5  # Silero's speech probability for a 32 ms window to count as voiced
+    pause_ms: int = 200  # silence after speech before the question is recognised and read ahead
+    end_of_turn_ms: int = 550  # silence that ends the user's turn (the reply may start)
+    partial_every_ms: int = 700  # how often the words heard so far are recognised again while speaking
+    barge_in_ms: int = 200  # voiced speech over the reply that stops it (and is not the reply's own echo)
+    max_utterance_s: float = 30.0  # one question longer than this is cut and answered
+    max_conversation_s: float = 1800.0  # a conversation ends itself after this long
+
+
 class TTSSettings(Section):
     section = "tts"
 
@@ -214,6 +228,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     ui: UISettings = UISettings()
+    voice: VoiceSettings = VoiceSettings()
     api: APISettings = APISettings()
 
     @classmethod

@@ -20,7 +20,7 @@ from advisor.config import Settings
 from advisor.dialogue import safety
 from advisor.dialogue.answerable import Answerability, Passage, judge
 from advisor.dialogue.followup import standalone_query
-from advisor.dialogue.generate import generate
+from advisor.dialogue.generate import answer_messages, generate
 from advisor.dialogue.history import ConversationStore
 from advisor.dialogue.inputs import read_image, transcribe
 from advisor.dialogue.prompts import PromptBook, build_messages, load_prompts
@@ -35,7 +35,17 @@ from advisor.dialogue.replies import (
     too_long,
     whole,
 )
-from advisor.events import Event, Notice, Sentence, Source, Sources, TextDelta, TurnControl, TurnEnd
+from advisor.events import (
+    Event,
+    Notice,
+    Sentence,
+    Source,
+    Sources,
+    TextDelta,
+    Transcript,
+    TurnControl,
+    TurnEnd,
+)
 from advisor.knowledge.library import KnowledgeLibrary, StorageError
 from advisor.knowledge.retriever import HybridRetriever, RetrievedChunk
 from advisor.knowledge.text import clean_text, detect_language
@@ -98,11 +108,13 @@ class Advisor:
         audio: Path | bytes | None = None,
         speak: bool = False,
         control: TurnControl | None = None,
+        heard: Transcript | None = None,
     ) -> Iterator[Event]:
-        """One turn. `audio` is a spoken question (file path or bytes) for the ASR stage; `image` an
-        uploaded picture (path or bytes) for the vision stage. `speak`: each checked sentence is also
-        spoken as it completes (AudioChunk events). `control`: another thread may stop or silence it."""
-        events = self._turn(question, session_id, kbs, domain, image, language_hint, audio)
+        """One turn. `audio` is a spoken question (file path or bytes) for the ASR stage, or `heard` one
+        already recognised as it was spoken (the conversation mode); `image` an uploaded picture (path
+        or bytes) for the vision stage. `speak`: each checked sentence is also spoken as it completes
+        (AudioChunk events). `control`: another thread may stop or silence it."""
+        events = self._turn(question, session_id, kbs, domain, image, language_hint, audio, heard)
         if not speak and control is None:
             return events
         from advisor.tts import SentenceSpeaker, TTSError, with_speech
@@ -124,12 +136,13 @@ class Advisor:
         image: Path | bytes | None,
         language_hint: str,
         audio: Path | bytes | None,
+        heard: Transcript | None = None,
     ) -> Iterator[Event]:
         """The pipeline: read the input, refuse what must be refused, retrieve, then answer from the
         passages (or say why not). Each step that ends the turn finishes it itself."""
         self.turns_started += 1
         turn = TurnRecord(session_id)
-        image_text = yield from self._read_input(turn, question, domain, image, language_hint, audio)
+        image_text = yield from self._read_input(turn, question, domain, image, language_hint, audio, heard)
         if image_text is None:
             return
         assessment = safety.assess(turn.question)
@@ -158,15 +171,19 @@ class Advisor:
         image: Path | bytes | None,
         language_hint: str,
         audio: Path | bytes | None,
+        heard: Transcript | None = None,
     ) -> Generator[Event, None, str | None]:
         """The question heard, typed and pictured, on `turn`; returns the picture's text ('' without
         one), or None when the turn has ended here (nothing heard, nothing read, nothing asked)."""
         if audio is not None:
-            heard = yield from transcribe(self.stages, audio, language_hint, turn)
-            if heard is None:
+            said = yield from transcribe(self.stages, audio, language_hint, turn)
+            if said is None:
                 yield from finish(self.conversations, turn, keep=False)
                 return None
-            question = f"{heard} {question}".strip()  # the spoken question first, then what was typed
+            question = f"{said} {question}".strip()  # the spoken question first, then what was typed
+        elif heard is not None:
+            yield heard
+            question = f"{heard.text} {question}".strip()
         question = clean_text(question).strip()
         language = detect_language(question) if question else (language_hint or "zh")
         turn.question, turn.language = question, language
@@ -263,6 +280,38 @@ class Advisor:
             yield TextDelta("\n\n" + note)
             yield Sentence(note, language)
         yield from finish(self.conversations, turn)
+
+    def read_ahead(
+        self, question: str, session_id: str | None = None, kbs: list[str] | None = None, domain: str | None = None
+    ) -> bool:
+        """Read the prompt `question` would get into the model now, without answering, so that the
+        turn asked with it soon after only generates (llama.cpp reuses the prompt it holds; a question
+        that changed at its end reuses what is still the same). For a question recognised while the user
+        is still pausing. True when a prompt was read; nothing is kept and nothing is said."""
+        try:
+            prefill = getattr(self.llm(), "prefill", None)
+        except LLMUnavailable:
+            return False
+        question = clean_text(question).strip()[:MAX_QUESTION_CHARS]
+        if not callable(prefill) or not question:
+            return False
+        turn = TurnRecord(session_id, question=question, language=detect_language(question))
+        assessment = safety.assess(question)
+        if assessment.crisis or assessment.asks_wrongdoing or assessment.injection:
+            return False  # a fixed reply: no prompt to read
+        retrieved = self._retrieve(turn, kbs, domain, "")
+        with contextlib.suppress(StopIteration):
+            while True:
+                next(retrieved)  # the same retrieval as the turn's; its events are the turn's to give
+        if not turn.sources:
+            return False
+        if not judge(turn.query, [Passage(s.title, s.text) for s in turn.sources]).answerable:
+            return False
+        history = recent_history(self.conversations, session_id)
+        with contextlib.suppress(LLMUnavailable):
+            prefill(answer_messages(self.settings, self.prompts, turn, history))
+            return True
+        return False
 
     def _relevant(self, result: RetrievedChunk, language: str) -> bool:
         r = self.settings.retrieval

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Generator
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 
 from advisor import citations
 from advisor.config import Settings
@@ -40,21 +41,7 @@ def generate(
     """
     question, language, sources, query = turn.question, turn.language, turn.sources, turn.query
     texts = [s.text for s in sources] + ([image_text] if image_text else [])
-    persona = prompts.persona(turn.domain, language)
-    # The model reads only the sentences that bear on the question (prompt reading dominates the
-    # time to first token); the guard still checks against the whole passages.
-    budget = settings.retrieval.context_tokens
-    passages = [s.text for s in sources]
-    focused = focus_passages(query or question, passages, budget) if budget else passages
-    messages = build_messages(
-        prompts,
-        persona,
-        language,
-        question,
-        [(s.n, s.title, text) for s, text in zip(sources, focused, strict=False) if text],
-        history,
-        image_text,
-    )
+    messages = answer_messages(settings, prompts, turn, history, image_text)
     streamed, failure = "", ""
     shown, withheld = 0, False  # how much of `streamed` the page has; whether the rest is held back
     screen = AnswerScreen(
@@ -147,6 +134,32 @@ def generate(
     turn.citations = used
     turn.grounded = bool(used)
     return body
+
+
+def answer_messages(
+    settings: Settings,
+    prompts: PromptBook,
+    turn: TurnRecord,
+    history: list[tuple[str, str]],
+    image_text: str = "",
+) -> list[BaseMessage]:
+    """The model's prompt for `turn` (its question, language, domain and sources): the same for the
+    answer and for reading it ahead (Advisor.read_ahead), so the read-ahead state is the one reused."""
+    sources = turn.sources
+    # The model reads only the sentences that bear on the question (prompt reading dominates the
+    # time to first token); the guard still checks against the whole passages.
+    budget = settings.retrieval.context_tokens
+    passages = [s.text for s in sources]
+    focused = focus_passages(turn.query or turn.question, passages, budget) if budget else passages
+    return build_messages(
+        prompts,
+        prompts.persona(turn.domain, turn.language),
+        turn.language,
+        turn.question,
+        [(s.n, s.title, text) for s, text in zip(sources, focused, strict=False) if text],
+        history,
+        image_text,
+    )
 
 
 def _explain(settings: Settings, exc: Exception) -> str:

@@ -140,6 +140,23 @@ class ConversationStore(SQLiteFile):
                 (now, question.strip().replace("\n", " ")[:40], session_id),
             )
 
+    def amend_last_answer(self, session_id: str, answer: str, extra: dict[str, Any]) -> bool:
+        """Replace the last answer's text and add to its extra (a spoken reply cut short: only what was
+        heard stays). False when the conversation holds no answer."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT seq, extra FROM messages WHERE session_id = ? AND role = 'assistant' ORDER BY seq DESC",
+                (session_id,),
+            ).fetchone()
+            if row is None:
+                return False
+            merged = {**json.loads(row[1]), **extra}
+            db.execute(
+                "UPDATE messages SET content = ?, extra = ? WHERE session_id = ? AND seq = ?",
+                (answer, json.dumps(merged, ensure_ascii=False), session_id, row[0]),
+            )
+        return True
+
     def messages(self, session_id: str) -> list[Message]:
         rows = self._db().execute(
             "SELECT role, content, extra FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)

@@ -272,7 +272,8 @@ class SupervisedChatModel(BaseChatModel):
     def prefill(self, messages: list[BaseMessage]) -> None:
         payload = as_payload(messages)
         with self._lock:
-            self._prefills[payload[0]["content"] if payload else ""] = payload
+            if len(payload) == 1:  # a shared system prompt, read again after a restart; one turn's own is not
+                self._prefills[payload[0]["content"]] = payload
             self._call(self._ensure(), "prefill", messages=payload)
 
     def count_tokens(self, text: str) -> int:
