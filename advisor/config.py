@@ -83,8 +83,8 @@ class ASRSettings(Section):
     model: str = ""
     max_seconds: float = 120.0
     max_bytes: int = 25 * 1024 * 1024
-    # Chinese decoding hints (advisor/asr/vocabulary.py): "auto" = terms from the shipped knowledge bases'
-    # headings, "" = none, anything else = your own words separated by "、".
+    # Decoding hints (advisor/asr/vocabulary.py): "auto" = the names of ingested documents (zh and en) and the
+    # Chinese terms of every knowledge base's headings, "" = none, anything else = your own words ("、").
     hotwords: str = "auto"
     hotword_limit: int = 40
     threads: int = 2  # CPU threads for Whisper
@@ -99,6 +99,9 @@ class VoiceSettings(Section):
     pause_ms: int = 200  # silence after speech before the question is recognised and read ahead
     end_of_turn_ms: int = 550  # silence that ends the user's turn (the reply may start)
     partial_every_ms: int = 700  # how often the words heard so far are recognised again while speaking
+    # When the question's prompt is read into the model ahead of the end of the turn: "speaking" (on the
+    # words heard so far, then again at the pause), "pause" (only at the pause), "off".
+    read_ahead: Literal["speaking", "pause", "off"] = "speaking"
     barge_in_ms: int = 200  # voiced speech over the reply that stops it (and is not the reply's own echo)
     max_utterance_s: float = 30.0  # one question longer than this is cut and answered
     max_conversation_s: float = 1800.0  # a conversation ends itself after this long

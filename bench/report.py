@@ -263,6 +263,11 @@ def extra_sections() -> list[str]:
 
     if _load("asr"):
         lines += ["## Speech recognition", "", *asr_section(_load("asr")), ""]
+    from bench.asr_names import section as names_section
+
+    if result := _load("asr_names"):
+        lines += ["## Names of newly ingested documents, heard", "", *names_section(result)]
+        lines += ["", _provenance(result), ""]
     from bench.llm_quant import report_section as quant_section
 
     if result := _load("llm_quant"):

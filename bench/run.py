@@ -20,6 +20,7 @@ BENCHMARKS = {
     "ocr": ["bench.ocr"],
     "image_kb": ["bench.image_kb"],
     "asr": ["bench.asr"],
+    "asr_names": ["bench.asr_names"],
     "tts": ["bench.tts"],
     "dialogue_cmrc": ["bench.dialogue_cmrc"],
     "llm_quant": ["bench.llm_quant"],

@@ -9,6 +9,8 @@ clips without speech (NoSpeech), and writes Chinese in Simplified characters wit
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from advisor.asr.audio import DecodedAudio, decode_audio
 from advisor.asr.base import ASRError, ASRUnavailable, BadAudio, NoSpeech, Transcriber, Transcription
 from advisor.config import Settings
@@ -17,12 +19,20 @@ from advisor.registry import Registry
 ASRS: Registry[Transcriber] = Registry("asr")
 
 
+def library_catalog(settings: Settings) -> Path:
+    """The knowledge library's catalog (advisor/knowledge/library.py): its documents feed the vocabulary."""
+    return settings.data_dir / "catalog.sqlite3"
+
+
 @ASRS.register("faster-whisper")
 def _faster_whisper(settings: Settings) -> Transcriber:
     from advisor.asr.faster_whisper_backend import FasterWhisperTranscriber
 
     return FasterWhisperTranscriber(
-        settings.asr, settings.data_dir / "models", knowledge_dir=settings.knowledge_dir
+        settings.asr,
+        settings.data_dir / "models",
+        knowledge_dir=settings.knowledge_dir,
+        catalog=library_catalog(settings),
     )
 
 
@@ -31,7 +41,10 @@ def _openai_whisper(settings: Settings) -> Transcriber:
     from advisor.asr.openai_whisper_backend import OpenAIWhisperTranscriber
 
     return OpenAIWhisperTranscriber(
-        settings.asr, settings.data_dir / "models", knowledge_dir=settings.knowledge_dir
+        settings.asr,
+        settings.data_dir / "models",
+        knowledge_dir=settings.knowledge_dir,
+        catalog=library_catalog(settings),
     )
 
 

@@ -21,7 +21,7 @@ from advisor.asr.audio import AudioInput, load_audio
 from advisor.asr.base import ASRError, ASRUnavailable, NoSpeech, Transcription
 from advisor.asr.text import ZH_PROMPT, choose_language, looks_hallucinated, normalise_language, tidy
 from advisor.asr.vad import VadSettings, find_speech
-from advisor.asr.vocabulary import hotwords
+from advisor.asr.vocabulary import hotwords, token_counter
 from advisor.config import ASRSettings
 from advisor.events import Transcript
 
@@ -92,17 +92,26 @@ class WhisperTranscriber:
         models_dir: Path,
         vad: VadSettings | None = None,
         knowledge_dir: Path | None = None,
+        catalog: Path | None = None,
     ) -> None:
         self.settings = settings
         self.models_dir = models_dir
         self.vad = vad or VadSettings()
         self.knowledge_dir = knowledge_dir
+        self.catalog = catalog  # the knowledge library's catalog: documents the user ingested
 
     def hotwords(self, language: str) -> str | None:
-        """Domain vocabulary for Chinese (advisor/asr/vocabulary.py); English needs none."""
-        if language != "zh":
-            return None
-        return hotwords(self.settings.hotwords, self.knowledge_dir, self.settings.hotword_limit)
+        """The knowledge bases' names and terms for `language` (advisor/asr/vocabulary.py), or None.
+
+        Cheap after the first call: rebuilt only when the library or the shipped folder changes."""
+        return hotwords(
+            self.settings.hotwords,
+            self.knowledge_dir,
+            self.settings.hotword_limit,
+            language,
+            self.catalog,
+            token_counter(),
+        )
 
     # -- what a backend provides -----------------------------------------------------------------
     def engine_key(self) -> tuple[object, ...]:

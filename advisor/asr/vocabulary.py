@@ -1,72 +1,240 @@
-"""Domain vocabulary for Chinese recognition: the advisor's own terms, given to Whisper as hints.
+"""Vocabulary for recognition: the names and terms of every knowledge base, given to Whisper as hints.
 
-Whisper base confuses near-homophones ("工资" / "公司", "到期" / "到气") and has no idea which words this
-advisor's users are likely to say. The knowledge bases know: the nouns in their titles and headings
-(保险, 劳动合同, 试用期, 重疾险, 养老金 ...), ranked by how often the documents use them, are handed to
-Whisper with the Simplified prompt (faster-whisper's `hotwords`; for openai-whisper the same words lead
-the carried initial prompt). Only headings are mined, not body sentences, and the list is capped, so it
-stays a short vocabulary (about 40 words, well inside Whisper's 223-token prompt window).
+Whisper base confuses near-homophones ("工资" / "公司") and has never heard the names in the user's own
+documents (安睿康终身寿险, Brightwater Horizon Fund). The knowledge library knows both. Its catalog (the
+documents and chunks every ingest writes, shipped and user-ingested alike) and the shipped knowledge
+folder are read into one hint per language:
 
-`settings.asr.hotwords`: "auto" (default) = from the shipped knowledge bases; "" = off; anything else =
-the caller's own words, separated by "、", "," or spaces.
+1. Names of the documents the user ingested (advisor/asr/names.py), newest document first, one name per
+   document in turn, so each document gets a share and a new one is never crowded out; up to 60% of the
+   budget.
+2. Chinese domain terms: the nouns of every Chinese document's title and headings (保险, 劳动合同,
+   重疾险 ...), ranked by how much the documents use them, fill the rest (up to `hotword_limit` words).
+
+The hint stays within `BUDGET_TOKENS` of Whisper's tokenizer (its prompt window is 223 tokens; 200 leaves
+room for openai-whisper's Simplified prompt after it). faster-whisper gets it as `hotwords`, for any
+language; openai-whisper as the start of its initial prompt. It is rebuilt only when the catalog's
+generation (bumped by every added or removed document) or a shipped file changes; each document's names
+are mined once per content.
+
+`settings.asr.hotwords`: "auto" (default) = from the knowledge bases; "" = off; anything else = the
+caller's own words, separated by "、", "," or spaces.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from advisor.asr.names import chinese_names, english_names
+
+BUDGET_TOKENS = 200
+NAME_SHARE = 0.6  # of the budget, at most, for the names of ingested documents
+NAMES_PER_DOCUMENT = 3
+_SEPARATOR = {"zh": "、", "en": ", "}
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
-# jieba part-of-speech tags kept: nouns of every kind, verbal nouns, idioms/fixed expressions.
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# jieba part-of-speech tags kept as domain terms: nouns of every kind, verbal nouns, fixed expressions.
 _KEPT_TAGS = ("n", "nr", "ns", "nt", "nz", "vn", "l", "nrt", "nrfg")
 
 
-def _headings(text: str) -> list[str]:
-    lines = []
-    for line in text.splitlines():
-        if line.startswith("#"):
-            lines.append(line.lstrip("#").strip())
-        elif line.startswith("title:"):  # front matter
-            lines.append(line[len("title:") :].strip())
-    return lines
+@dataclass(frozen=True)
+class Document:
+    title: str
+    language: str  # zh | en
+    headings: tuple[str, ...]
+    text: str
+    ingested: bool  # added by the user, not shipped
+    updated: float
 
 
-@lru_cache(maxsize=8)
-def _terms(folder: str, signature: tuple[tuple[str, int], ...], limit: int) -> tuple[str, ...]:
+# -- where the documents come from ----------------------------------------------------------------------
+def _shipped(knowledge_dir: Path, skip: set[str]) -> list[Document]:
+    docs = []
+    for path in sorted(knowledge_dir.glob("*/*.md")):
+        if str(path.resolve()) in skip:
+            continue  # the catalog holds it already
+        text = path.read_text(encoding="utf-8", errors="replace")
+        lines = text.splitlines()
+        title = next((ln[len("title:") :].strip() for ln in lines if ln.startswith("title:")), "")
+        headings = tuple(ln.lstrip("#").strip() for ln in lines if ln.startswith("#"))
+        language = "zh" if path.name.endswith(".zh.md") else "en"
+        docs.append(Document(title, language, headings, text, False, 0.0))
+    return docs
+
+
+def _catalog(path: Path | None, knowledge_dir: Path | None) -> tuple[list[Document], set[str]]:
+    """The library's documents, read-only (nothing is created when there is no library yet)."""
+    if path is None or not path.is_file():
+        return [], set()
+    shipped = str(knowledge_dir.resolve()) if knowledge_dir else None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = db.execute("SELECT kb, key, origin, title, language, updated FROM documents").fetchall()
+            chunks: dict[tuple[str, str], list[tuple[str, str]]] = {}
+            for kb, key, heading, text in db.execute(
+                "SELECT kb, doc_key, heading, text FROM chunks ORDER BY kb, doc_key, idx"
+            ):
+                chunks.setdefault((kb, key), []).append((heading, text))
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return [], set()
+    docs, origins = [], set()
+    for kb, key, origin, title, language, updated in rows:
+        parts = chunks.get((kb, key), [])
+        headings = {h for heading, _ in parts for h in heading.split(" > ") if h}
+        is_shipped = bool(shipped) and origin.startswith(f"{shipped}/")
+        origins.add(origin)
+        text = "\n".join(t for _, t in parts)
+        docs.append(Document(title, language, tuple(sorted(headings)), text, not is_shipped, updated))
+    return docs, origins
+
+
+def _generation(path: Path | None) -> int:
+    if path is None or not path.is_file():
+        return -1
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            row = db.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return -2
+    return int(row[0]) if row else 0
+
+
+# -- what goes in the hint -------------------------------------------------------------------------------
+@lru_cache(maxsize=512)
+def document_names(language: str, title: str, text: str) -> tuple[str, ...]:
+    """A document's names, best first (cached by content: a document is mined once)."""
+    mine = chinese_names if language == "zh" else english_names
+    return tuple(mine(title, text, NAMES_PER_DOCUMENT))
+
+
+def domain_terms(docs: Sequence[Document]) -> list[str]:
+    """Nouns of the Chinese documents' titles and headings, most used (times length) first."""
     import jieba
     import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)
-    texts = [Path(path).read_text(encoding="utf-8", errors="replace") for path, _ in signature]
-    body = "\n".join(texts)
+    chinese = [d for d in docs if d.language == "zh"]
+    body = "\n".join(d.text for d in chinese)
     candidates: set[str] = set()
-    for text in texts:
-        for heading in _headings(text):
+    for doc in chinese:
+        for heading in (doc.title, *doc.headings):
             for word, tag in jieba.posseg.cut(heading):
                 if tag in _KEPT_TAGS and _HAN_WORD.fullmatch(word):
                     candidates.add(word)
     # Frequent and long first: a three-character term (重疾险) is worth more as a hint than a common
     # two-character word the model already knows.
-    ranked = sorted(candidates, key=lambda w: (-body.count(w) * len(w), w))
-    return tuple(ranked[:limit])
+    return sorted(candidates, key=lambda w: (-body.count(w) * len(w), w))
 
 
-def domain_terms(knowledge_dir: Path, limit: int = 40) -> tuple[str, ...]:
-    """The Chinese domain terms of the knowledge bases under `knowledge_dir` (`*/*.zh.md`), best first."""
-    if limit <= 0 or not knowledge_dir.is_dir():
+def estimate_tokens(text: str) -> int:
+    """Whisper tokens, over-counted: rare Chinese characters take two or three, common ones one."""
+    return 2 * len(_CJK.findall(text)) + 2 * len(re.findall(r"[A-Za-z0-9]+", text)) + 1
+
+
+@lru_cache(maxsize=1)
+def token_counter() -> Callable[[str], int]:
+    """Whisper's own token count (the packaged model's tokenizer.json, the same for every multilingual
+    Whisper); without it, the over-counting estimate."""
+    try:
+        import importlib.resources
+
+        from tokenizers import Tokenizer
+
+        from advisor.asr.packaged import WHISPER_BASE
+
+        module, inner, _ = next(f for f in WHISPER_BASE.files if f[1].endswith("tokenizer.json"))
+        tokenizer = Tokenizer.from_file(str(importlib.resources.files(module).joinpath(inner)))
+    except Exception:  # no tokenizers package (openai-whisper only) or no packaged model
+        return estimate_tokens
+
+    def count(text: str) -> int:  # faster-whisper encodes " " + hotwords
+        return len(tokenizer.encode(" " + text, add_special_tokens=False).ids)
+
+    return count
+
+
+def assemble(
+    names_by_document: Sequence[Sequence[str]],
+    terms: Sequence[str],
+    language: str,
+    limit: int,
+    count: Callable[[str], int],
+    budget: int = BUDGET_TOKENS,
+) -> tuple[str, ...]:
+    """Names first, one per document in turn, up to NAME_SHARE of the budget; then terms. Whole words only."""
+    chosen: list[str] = []
+
+    def fits(word: str, within: float) -> bool:
+        candidate = _SEPARATOR[language].join([*chosen, word])
+        return word not in chosen and len(chosen) < limit and count(candidate) <= within
+
+    for rank in range(NAMES_PER_DOCUMENT):
+        for names in names_by_document:
+            if rank < len(names) and fits(names[rank], budget * NAME_SHARE):
+                chosen.append(names[rank])
+    for term in terms:
+        if not any(term in name for name in chosen) and fits(term, budget):
+            chosen.append(term)
+    return tuple(chosen)
+
+
+@lru_cache(maxsize=16)
+def _vocabulary(
+    knowledge_dir: Path | None,
+    catalog: Path | None,
+    signature: object,
+    language: str,
+    limit: int,
+    count: Callable[[str], int],
+) -> tuple[str, ...]:
+    docs, origins = _catalog(catalog, knowledge_dir)
+    if knowledge_dir is not None and knowledge_dir.is_dir():
+        docs += _shipped(knowledge_dir, origins)
+    ingested = sorted((d for d in docs if d.ingested and d.language == language), key=lambda d: -d.updated)
+    names = [document_names(language, d.title, d.text) for d in ingested]
+    terms = domain_terms(docs) if language == "zh" else []
+    return assemble(names, terms, language, limit, count)
+
+
+def vocabulary(
+    knowledge_dir: Path | None,
+    catalog: Path | None = None,
+    language: str = "zh",
+    limit: int = 40,
+    count: Callable[[str], int] = estimate_tokens,
+) -> tuple[str, ...]:
+    """The hint words for `language`, best first, from the shipped folder and the library's catalog."""
+    if limit <= 0 or language not in _SEPARATOR:
         return ()
-    files = sorted(knowledge_dir.glob("*/*.zh.md"))
-    signature = tuple((str(p), p.stat().st_mtime_ns) for p in files)
-    return _terms(str(knowledge_dir), signature, limit) if files else ()
+    shipped = sorted(knowledge_dir.glob("*/*.md")) if knowledge_dir and knowledge_dir.is_dir() else []
+    signature = (_generation(catalog), tuple((str(p), p.stat().st_mtime_ns) for p in shipped))
+    return _vocabulary(knowledge_dir, catalog, signature, language, limit, count)
 
 
-def hotwords(setting: str, knowledge_dir: Path | None, limit: int = 40) -> str | None:
-    """The hint text for Chinese decoding under `setting` ("auto", "", or the caller's own words)."""
+def hotwords(
+    setting: str,
+    knowledge_dir: Path | None,
+    limit: int = 40,
+    language: str = "zh",
+    catalog: Path | None = None,
+    count: Callable[[str], int] = estimate_tokens,
+) -> str | None:
+    """The hint text for decoding `language` under `setting` ("auto", "", or the caller's own words)."""
     setting = setting.strip()
     if setting == "auto":
-        terms = domain_terms(knowledge_dir, limit) if knowledge_dir else ()
+        terms = vocabulary(knowledge_dir, catalog, language, limit, count)
     else:
         terms = tuple(t for t in re.split(r"[、,，;；\s]+", setting) if t)
-    return "、".join(terms) or None
+    return _SEPARATOR.get(language, "、").join(terms) or None
