@@ -13,18 +13,17 @@ from typing import Any
 import numpy as np
 import pytest
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from advisor.api.security import MountAt
-from ui.app import SameOriginOnly
+from advisor.config import Settings
+from ui.app import page_middleware
 from ui.voice_gate import Grant, Limits, VoiceGate
-from ui.voice_socket import PREFIX, voice_app
+from ui.voice_socket import PREFIX
 
-SAME = {"origin": "http://testserver"}
+SAME = {"origin": "http://localhost"}
 GRANT = Grant(owner="browser:" + "a" * 32, session_id="s1", domain="finance", kbs=["notes"], language="zh")
 
 
@@ -75,11 +74,8 @@ class Rig:
         self.gate = VoiceGate(self.open, limits)
         page = Starlette(routes=[Route("/", lambda request: PlainTextResponse("page"))])
         # As ui.app.launch stacks them: the origin check first, then /voice.
-        page.user_middleware = [
-            Middleware(SameOriginOnly, loopback_only=False),
-            Middleware(MountAt, prefix=PREFIX, api=voice_app(self.gate)),
-        ]
-        self.client = TestClient(page)
+        page.user_middleware = page_middleware(Settings(), gate=self.gate)  # as ui.app.launch has it
+        self.client = TestClient(page, base_url="http://localhost")  # the page is served on loopback
 
     def open(self, grant: Grant) -> StandIn:
         self.sessions.append(StandIn(grant))
@@ -87,7 +83,7 @@ class Rig:
 
     def connect(self, ticket: str | None, origin: dict[str, str] = SAME) -> Any:
         query = "" if ticket is None else f"?ticket={ticket}"
-        return self.client.websocket_connect(f"{PREFIX}/ws{query}", headers=origin)
+        return self.client.websocket_connect(f"ws://localhost{PREFIX}/ws{query}", headers=origin)
 
 
 @pytest.fixture

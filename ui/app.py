@@ -214,15 +214,20 @@ def max_upload_bytes(settings: Settings) -> int:
     return max(settings.retrieval.max_file_bytes, settings.asr.max_bytes, settings.vision.max_bytes)
 
 
-def launch(app: gr.Blocks, settings: Settings, api: Any = None, **overrides: Any) -> Any:
-    """Start the server with the page's security settings. `api`: the OpenAI-compatible API app
-    (advisor.api), served at /v1 ahead of the page. `overrides` go to `Blocks.launch` (tests)."""
+def page_middleware(settings: Settings, api: Any = None, gate: VoiceGate | None = None) -> list[Middleware]:
+    """In front of the page: the API at /v1 (its own origin rules), the same-origin check, then the voice
+    socket at /voice, after the check: another site's page must not open a conversation here."""
     from advisor.api.security import MountAt
 
     at_v1 = [Middleware(MountAt, prefix="/v1", api=api)] if api is not None else []
-    gate = getattr(app, "voice_gate", None)
-    # After the same-origin check: another site's page must not open a conversation here.
     at_voice = [Middleware(MountAt, prefix=VOICE_PREFIX, api=voice_app(gate))] if gate is not None else []
+    loopback = settings.ui.host in SameOriginOnly.LOOPBACK
+    return [*at_v1, Middleware(SameOriginOnly, loopback_only=loopback), *at_voice]
+
+
+def launch(app: gr.Blocks, settings: Settings, api: Any = None, **overrides: Any) -> Any:
+    """Start the server with the page's security settings. `api`: the OpenAI-compatible API app
+    (advisor.api), served at /v1 ahead of the page. `overrides` go to `Blocks.launch` (tests)."""
     options: dict[str, Any] = {
         "server_name": settings.ui.host,
         "server_port": settings.ui.port,
@@ -238,13 +243,7 @@ def launch(app: gr.Blocks, settings: Settings, api: Any = None, **overrides: Any
         "ssr_mode": False,
         "mcp_server": False,
         "pwa": False,
-        "app_kwargs": {
-            "middleware": [
-                *at_v1,
-                Middleware(SameOriginOnly, loopback_only=settings.ui.host in SameOriginOnly.LOOPBACK),
-                *at_voice,
-            ]
-        },
+        "app_kwargs": {"middleware": page_middleware(settings, api, getattr(app, "voice_gate", None))},
         "theme": theme(),
         "css": CSS,
         "js": page_js(),

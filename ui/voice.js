@@ -56,6 +56,10 @@ registerProcessor('advisor-frames', Frames);`;
     };
   };
   const state = (key, extra) => panel().set('voice-state', say(key) + (extra ? ' ' + extra : ''));
+  const buttons = (on) => {
+    const row = document.querySelector('#voice-row');
+    if (row) row.classList.toggle('voice-on', on);
+  };
   const redraw = () => { const b = document.querySelector('#voice-refresh'); if (b) b.click(); };
 
   const stopAudio = () => {
@@ -116,7 +120,7 @@ registerProcessor('advisor-frames', Frames);`;
     if (ended.stream) ended.stream.getTracks().forEach((track) => track.stop());
     ended.ctx.close().catch(() => {});
     if (ended.ws && ended.ws.readyState <= 1) ended.ws.close();
-    document.body.classList.remove('voice-on');
+    buttons(false);
     const p = panel();
     p.set('voice-state', say(key));
     p.set('voice-heard', '');
@@ -128,7 +132,7 @@ registerProcessor('advisor-frames', Frames);`;
     if (run) return;
     // Made inside the click, so that the browser lets it play sound.
     run = {ctx: new AudioContext(), sources: new Set(), playAt: 0, header: null, answer: '', ws: null};
-    document.body.classList.add('voice-on');
+    buttons(true);
   };
 
   const start = async (ticket) => {

@@ -13,11 +13,12 @@ import gradio as gr
 
 from ui.i18n import LANGUAGES, t
 
-# Only one of the two buttons shows: the page's body carries "voice-on" while a conversation is open.
+# Only one of the two buttons shows: their row carries "voice-on" while a conversation is open. (Gradio
+# puts the page's CSS under its container, so a rule cannot start from <body>.)
 VOICE_CSS = """
 #voice-end { display: none; }
-body.voice-on #voice-start { display: none; }
-body.voice-on #voice-end { display: inline-flex; }
+#voice-row.voice-on #voice-start { display: none; }
+#voice-row.voice-on #voice-end { display: inline-flex; }
 #voice-panel:empty, #voice-panel .voice-box:empty { display: none; }
 #voice-panel .voice-box { padding: 0.4rem 0.8rem; border-radius: var(--radius-lg);
   background: var(--color-accent-soft); }
@@ -53,7 +54,7 @@ class VoiceParts:
 
 def build_voice(txt: Any) -> VoiceParts:
     """Lay the parts out where they are called, inside the Chat tab; `txt`: the page's ui.layout.Texts."""
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=True, elem_id="voice-row"):
         start = txt(
             gr.Button(txt["voice_start"], size="sm", scale=0, min_width=200, elem_id="voice-start"),
             value="voice_start",
