@@ -48,16 +48,18 @@ def to_16k(chunk: AudioChunk) -> np.ndarray:
 class ReplyAudio:
     """The audio of one reply, in the order sent. Thread-safe."""
 
+    first_seq: int = 0  # the sequence number of its first chunk
     chunks: list[_Chunk] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, chunk: AudioChunk, now: float | None = None) -> int:
-        """Record a chunk being sent; its sequence number (0, 1, ...)."""
+        """Record a chunk being sent; its sequence number, unique in the conversation (a late "played"
+        from an earlier reply must not count for this one)."""
         now = time.monotonic() if now is None else now
         audio = to_16k(chunk)
         with self._lock:
             after = self.chunks[-1].end if self.chunks else 0.0
-            seq = len(self.chunks)
+            seq = self.first_seq + len(self.chunks)
             self.chunks.append(
                 _Chunk(seq, chunk.sentence, len(audio) / SAMPLE_RATE, max(now + LEAD_S, after), audio, now)
             )
@@ -67,10 +69,13 @@ class ReplyAudio:
         """The browser finished chunk `seq`: it and everything before it are heard; the next starts now."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            for chunk in self.chunks[: seq + 1]:
+            index = seq - self.first_seq
+            if index < 0 or index >= len(self.chunks):
+                return  # another reply's chunk, or one never sent
+            for chunk in self.chunks[: index + 1]:
                 chunk.played = True
             previous = now
-            for chunk in self.chunks[seq + 1 :]:
+            for chunk in self.chunks[index + 1 :]:
                 chunk.start = max(chunk.sent + LEAD_S, previous)
                 previous = chunk.end
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from typing import TYPE_CHECKING, Any
 
 from advisor.asr.base import ASRError, NoSpeech, Transcription
@@ -22,11 +22,16 @@ if TYPE_CHECKING:
 
 class Reply:
     def __init__(
-        self, session: VoiceSession, heard: Future[Transcription], utterance_start: int, last_voice_at: float
+        self,
+        session: VoiceSession,
+        heard: Future[Transcription],
+        utterance_start: int,
+        last_voice_at: float,
+        first_seq: int = 0,
     ) -> None:
         self.session, self.heard, self.utterance_start = session, heard, utterance_start
         self.last_voice_at = last_voice_at  # when the last voiced frame of the question arrived
-        self.audio = ReplyAudio()
+        self.audio = ReplyAudio(first_seq=first_seq)
         self.control = TurnControl()
         self.question, self.language = "", session.language_hint or "zh"
         self.sources: list[dict[str, Any]] = []
@@ -60,7 +65,8 @@ class Reply:
             if onset is not None:
                 data["after_onset_ms"] = round((now - onset) * 1000, 1)
                 self.timings["barge_in_ms"] = data["after_onset_ms"]
-            self.session.emit("stop_audio", **data)
+            if self.audio.chunks:  # nothing to stop before the first audio: the turn just ends unsaid
+                self.session.emit("stop_audio", **data)
             if self._done.is_set():
                 self._keep_heard()
             return bool(self.heard_text)
@@ -81,6 +87,8 @@ class Reply:
             transcription = self.heard.result()
         except NoSpeech:  # noise, a cough, a word Whisper could not make out: nothing is invented
             session.emit("listening")
+            return
+        except CancelledError:  # the user went on speaking: their longer question replaced this one
             return
         except ASRError as exc:
             session.emit("error", message=session._text("voice_failed", reason=exc.message(self.language)))
@@ -111,7 +119,7 @@ class Reply:
                 break
             if isinstance(event, AudioChunk):
                 seq = self.audio.add(event)
-                if seq == 0:
+                if seq == self.audio.first_seq:
                     self.timings["voice_to_voice_ms"] = (time.monotonic() - self.last_voice_at) * 1000
                 session.emit(
                     "audio", seq=seq, sample_rate=event.sample_rate, sentence=event.sentence, pcm=event.audio

@@ -43,6 +43,7 @@ PRE_ROLL_S = 0.3  # kept before the first voiced window, so the first consonant 
 ECHO_WINDOW_S = 0.8  # how far back the reply's audio is searched for the microphone's sound
 MAX_QUEUED_FRAMES = 2000  # about a minute of 30 ms frames; beyond that the oldest are dropped
 MAX_QUEUED_EVENTS = 2000
+READ_AHEAD_AFTER_S = 1.5  # speech heard before a partial transcript is worth reading ahead
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,20 @@ class VoiceSession:
         self._job: tuple[np.ndarray, str | None, Future[Transcription]] | None = None
         self._job_ready = threading.Condition()
         self._recognising = False
+        self._to_read: str | None = None  # the newest question to read ahead
+        self._last_read = ""
+        self._reading = threading.Condition()
         self._utterance: _Utterance | None = None
         self._reply: Reply | None = None
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._opened = time.monotonic()
         self._processed = 0  # stream position the voice activity has reached
-        for target, name in ((self._listen, "voice-listen"), (self._recognise, "voice-asr")):
+        for target, name in (
+            (self._listen, "voice-listen"),
+            (self._recognise, "voice-asr"),
+            (self._read, "voice-read"),
+        ):
             threading.Thread(target=target, name=name, daemon=True).start()
         self.emit("listening")
 
@@ -128,8 +136,9 @@ class VoiceSession:
         if reply is not None and reply.active():
             reply.interrupt("stopped")
         self._frames.put(None)
-        with self._job_ready:
-            self._job_ready.notify_all()
+        for condition in (self._job_ready, self._reading):
+            with condition:
+                condition.notify_all()
         self.emit("closed")
 
     @property
@@ -197,7 +206,8 @@ class VoiceSession:
             # Recognise the whole utterance now, and read its prompt ahead: the end of the turn may
             # be only a few hundred milliseconds away.
             utterance.final, utterance.final_to = self._request(utterance, end), end
-            utterance.final.add_done_callback(self._read_ahead)
+            if self.settings.read_ahead != "off":
+                utterance.final.add_done_callback(self._read_ahead)
         elif mark.kind == "resume":
             utterance.final = None  # the user went on: that recognition is of a part of the question
         elif mark.kind == "end":
@@ -219,6 +229,8 @@ class VoiceSession:
             utterance.language = heard.language
         if self._utterance is not utterance:
             return
+        if self.settings.read_ahead == "speaking" and heard.speech_s >= READ_AHEAD_AFTER_S:
+            self._read_ahead(done)  # passages and most of the prompt are usually settled by now
         settled, tentative = utterance.agreement.update(heard.text)
         self.emit("partial", text=join_text(settled, tentative), settled=settled, tentative=tentative)
 
@@ -236,21 +248,33 @@ class VoiceSession:
         final = utterance.final
         if final is None or utterance.final_to < last_voiced:
             final = self._request(utterance, self._processed)
-        self._reply = Reply(self, final, utterance.start, self._audio.arrival(max(last_voiced - 1, 0)))
+        previous = self._reply
+        first_seq = previous.audio.first_seq + len(previous.audio.chunks) if previous is not None else 0
+        self._reply = Reply(
+            self, final, utterance.start, self._audio.arrival(max(last_voiced - 1, 0)), first_seq
+        )
         self._reply.start()
 
     def _read_ahead(self, done: Future[Transcription]) -> None:
-        """Read the prompt of the question heard at the pause into the model, in a thread of its own
-        (the model's lock makes the turn wait for it, and then reuse it)."""
-        if done.exception() is not None or self._closed.is_set():
+        """Hand the question heard so far to the reader (a partial while speaking, the whole at a pause)."""
+        if done.cancelled() or done.exception() is not None or self._closed.is_set():
             return
-        question = done.result().text
+        with self._reading:
+            self._to_read = done.result().text
+            self._reading.notify()
 
-        def read() -> None:
-            with contextlib.suppress(Exception):  # only ever a head start: the turn reads what it needs
-                self.advisor.read_ahead(question, self.session_id, self.kbs, self.domain)
-
-        threading.Thread(target=read, name="voice-read-ahead", daemon=True).start()
+    def _read(self) -> None:
+        """Read the prompt of the newest question heard into the model (Advisor.read_ahead): the turn that
+        follows waits for the model's lock, then reuses what it holds. Only the newest waits its turn."""
+        while not self._closed.is_set():
+            with self._reading:
+                while self._to_read is None and not self._closed.is_set():
+                    self._reading.wait(0.5)
+                question, self._to_read = self._to_read, None
+            if question and question != self._last_read:
+                self._last_read = question
+                with contextlib.suppress(Exception):  # only ever a head start: the turn reads what it needs
+                    self.advisor.read_ahead(question, self.session_id, self.kbs, self.domain)
 
     # -- recognition, one decode at a time --------------------------------------------------------------------
     def _request(self, utterance: _Utterance, end: int) -> Future[Transcription]:
