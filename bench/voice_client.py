@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,6 +139,24 @@ class SimulatedBrowser:
     def first(self, kind: str, after: float) -> Seen | None:
         with self._lock:
             return next((s for s in self.seen if s.event.kind == kind and s.at >= after), None)
+
+    def mark(self) -> int:
+        """A place in the events seen so far, for `quiet_until_after`."""
+        with self._lock:
+            return len(self.seen)
+
+    def quiet_until_after(
+        self, mark: int, accept: Callable[[VoiceEvent], bool], timeout: float
+    ) -> Seen | None:
+        """Keep the microphone quiet until an event seen after `mark` is accepted."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                found = next((s for s in self.seen[mark:] if accept(s.event)), None)
+            if found is not None:
+                return found
+            self.quiet(0.1)
+        return None
 
     def quiet_until(self, kinds: tuple[str, ...], after: float, timeout: float) -> Seen | None:
         """Keep the microphone quiet (echo still comes through) until an event of `kinds` arrives."""

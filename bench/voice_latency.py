@@ -30,7 +30,7 @@ import numpy as np
 
 from advisor.dialogue.advisor import Advisor
 from advisor.events import AudioChunk
-from advisor.voice.session import VoiceSession
+from advisor.voice.session import VoiceEvent, VoiceSession
 from bench.asr_metrics import error_rate
 from bench.common import bench_data_dir, percentiles, save
 from bench.dialogue_kb import build
@@ -45,18 +45,26 @@ def samples(wav: bytes) -> np.ndarray:
         return np.frombuffer(handle.readframes(handle.getnframes()), "<i2").astype(np.float32) / 32768.0
 
 
+def answered(event: VoiceEvent) -> bool:
+    """The end of a question's turn: its reply complete, or nothing heard, or an error."""
+    return (event.kind == "turn_end" and not event.data.get("interrupted")) or event.kind in (
+        "listening",
+        "error",
+    )
+
+
 def conversation_turn(
     browser: SimulatedBrowser, clip: np.ndarray, interrupt: np.ndarray | None
 ) -> dict[str, Any]:
     """One question in conversation mode; with `interrupt`, that is spoken 1 s into the reply."""
     browser.quiet(0.6)
+    mark = browser.mark()
     fed = browser.say(clip)
     spoke_last = fed[min(len(fed) - 1, last_voiced(clip) // 320)]
-    seen = browser.quiet_until(("audio", "turn_end", "error"), spoke_last, 40.0)
-    heard = browser.first("heard", spoke_last)
-    end = browser.first("turn_end", spoke_last)
+    seen = browser.quiet_until_after(mark, lambda e: e.kind in ("audio", "turn_end", "error"), 40.0)
+    heard = browser.quiet_until_after(mark, lambda e: e.kind in ("heard", "listening", "error"), 1.0)
     row: dict[str, Any] = {
-        "heard": heard.event.data["text"] if heard else "",
+        "heard": heard.event.data.get("text", "") if heard else "",
         "voice_to_voice_ms": round((seen.at - spoke_last) * 1000, 1)
         if seen and seen.event.kind == "audio"
         else None,
@@ -64,18 +72,19 @@ def conversation_turn(
     if interrupt is not None and seen is not None and seen.event.kind == "audio":
         browser.quiet(1.0)
         if browser.playing():
+            cut = browser.mark()
             fed = browser.say(interrupt)
             onset = fed[min(len(fed) - 1, first_voiced(interrupt) // 320)]
-            stop = browser.first("stop_audio", onset - 1.0)
+            stop = browser.quiet_until_after(cut, lambda e: e.kind == "stop_audio", 5.0)
             row["barge_in_ms"] = round((stop.at - onset) * 1000, 1) if stop else None
             # The interruption is a question of its own: let it be answered before the next one.
-            browser.quiet_until(("heard", "listening"), onset, 40.0)
-            browser.quiet_until(("turn_end", "listening", "error"), (stop.at if stop else onset) + 0.01, 60.0)
-    end = browser.quiet_until(("turn_end", "listening", "error"), spoke_last, 60.0)
+            browser.quiet_until_after(cut, answered, 60.0)
+            browser.quiet_while_playing()
+            return row
+    end = browser.quiet_until_after(mark, answered, 60.0)
     if end is not None and end.event.kind == "turn_end":
         row["timings"] = {k: round(v, 1) for k, v in end.event.data.get("timings", {}).items()}
     browser.quiet_while_playing()
-    browser.quiet_until(("turn_end",), time.monotonic() - 0.01, 0.3)
     return row
 
 

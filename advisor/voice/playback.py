@@ -115,8 +115,9 @@ class ReplyAudio:
             if total <= 0 or played >= total * 0.98:
                 said.append(text)
                 continue
-            if played > 0:
-                said.append(_cut(text, played / total))
+            cut = _cut(text, played / total) if played > 0 else ""
+            if cut:
+                said.append(cut)
             break
         return "".join(_spaced(said))
 
@@ -132,8 +133,10 @@ def _spaced(parts: list[str]) -> list[str]:
 
 
 def _cut(text: str, share: float) -> str:
-    """The first `share` of a sentence, ended at a word (Latin) or character (Chinese), with an ellipsis."""
+    """The first `share` of a sentence, ended at a word (Latin) or character (Chinese), with an ellipsis;
+    '' when not even its first word was heard whole."""
     keep = text[: max(1, int(len(text) * share))]
-    if keep != text and " " in keep and text[len(keep) : len(keep) + 1] not in (" ", ""):
-        keep = keep.rsplit(" ", 1)[0]
-    return keep.rstrip(" ,，、") + "…"
+    if keep != text and keep[-1:].isascii() and text[len(keep) : len(keep) + 1] not in (" ", ""):
+        keep = keep.rsplit(" ", 1)[0] if " " in keep else ""  # a word cut in two is not heard
+    keep = keep.rstrip(" ,，、")
+    return keep + "…" if keep else ""

@@ -34,13 +34,12 @@ from advisor.asr.base import ASRError, Transcription
 from advisor.dialogue.advisor import Advisor
 from advisor.voice.agreement import LocalAgreement, join_text
 from advisor.voice.buffer import SampleBuffer
-from advisor.voice.echo import is_echo
+from advisor.voice.echo import EchoPath
 from advisor.voice.reply import Reply
 from advisor.voice.turns import TurnTaker
 from advisor.voice.vad_stream import StreamingVad
 
 PRE_ROLL_S = 0.3  # kept before the first voiced window, so the first consonant is not clipped
-ECHO_WINDOW_S = 0.8  # how far back the reply's audio is searched for the microphone's sound
 MAX_QUEUED_FRAMES = 2000  # about a minute of 30 ms frames; beyond that the oldest are dropped
 MAX_QUEUED_EVENTS = 2000
 READ_AHEAD_AFTER_S = 1.5  # speech heard before a partial transcript is worth reading ahead
@@ -91,6 +90,7 @@ class VoiceSession:
         self._last_read = ""
         self._reading = threading.Condition()
         self._utterance: _Utterance | None = None
+        self._echo_path = EchoPath()  # the same speakers and microphone all conversation long
         self._reply: Reply | None = None
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -240,9 +240,8 @@ class VoiceSession:
         if reply is None or not reply.audio.chunks:
             return False
         heard = self._audio.slice(onset, end)
-        arrived = self._audio.arrival(end - 1)
-        reference = reply.audio.reference(arrived - len(heard) / SAMPLE_RATE - ECHO_WINDOW_S, arrived + 0.1)
-        return is_echo(heard, reference)
+        heard_at = self._audio.arrival(end - 1) - len(heard) / SAMPLE_RATE
+        return self._echo_path.check(heard, heard_at, reply.audio.reference)
 
     def _end_of_turn(self, utterance: _Utterance, last_voiced: int) -> None:
         final = utterance.final
