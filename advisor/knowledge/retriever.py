@@ -5,7 +5,9 @@ Dense finds the other language's documents and paraphrases; BM25 finds exact nam
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +74,9 @@ class RetrievalTimings:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+RECENT_RESULTS = 8
+
+
 class HybridRetriever:
     def __init__(self, library: KnowledgeLibrary, mode: str = "hybrid") -> None:
         if mode not in {"hybrid", "dense", "bm25"}:
@@ -80,6 +85,10 @@ class HybridRetriever:
         self.mode = mode
         self.last_timings = RetrievalTimings()
         self.reranker = HeadingReranker(library.embedder, library.settings.retrieval)
+        # The last few results, by query and the catalog's generation: a question read ahead while it
+        # was spoken (Advisor.read_ahead) is not retrieved a second time when its turn comes.
+        self._recent: OrderedDict[tuple[object, ...], list[RetrievedChunk]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def candidates(
         self,
@@ -115,6 +124,25 @@ class HybridRetriever:
         names = self.library.names() if kbs is None else kbs
         for name in names:
             self.library.require(name)
+        key = (query, k, tuple(names), tuple(domains or ()), self.library.catalog.generation())
+        with self._recent_lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                self.last_timings = RetrievalTimings()
+                return list(self._recent[key])
+        out = self._retrieve(query, k, names, domains)
+        if self.mode != "bm25" and not any(r.similarity is not None for r in out):
+            return out  # degraded (the vector store failed): not remembered, the next search tries again
+        with self._recent_lock:
+            self._recent[key] = out
+            while len(self._recent) > RECENT_RESULTS:
+                self._recent.popitem(last=False)
+        return list(out)
+
+    def _retrieve(
+        self, query: str, k: int, names: list[str], domains: list[str] | None
+    ) -> list[RetrievedChunk]:
+        settings = self.library.settings.retrieval
         self.library.ensure_index(names)
         started = time.perf_counter()
         t = time.perf_counter()
