@@ -87,6 +87,8 @@ class ASRSettings(Section):
     # Chinese terms of every knowledge base's headings, "" = none, anything else = your own words ("、").
     hotwords: str = "auto"
     hotword_limit: int = 40
+    # After recognition, near-miss spellings of those names by sound become the names (advisor/asr/correction.py).
+    name_correction: bool = True
     threads: int = 2  # CPU threads for Whisper
 
 

@@ -1,4 +1,5 @@
-"""One transcription, the same for every Whisper engine: decode -> VAD -> language -> Whisper -> tidy text.
+"""One transcription, the same for every Whisper engine: decode -> VAD -> language -> Whisper -> tidy text
+-> names corrected by sound.
 
 An engine (faster-whisper, openai-whisper) only detects the language and decodes speech. Engines are
 loaded lazily, once per process for each (backend, model, options), and shared by every transcriber
@@ -19,9 +20,10 @@ from typing import Protocol
 
 from advisor.asr.audio import AudioInput, load_audio
 from advisor.asr.base import ASRError, ASRUnavailable, NoSpeech, Transcription
+from advisor.asr.correction import corrector
 from advisor.asr.text import ZH_PROMPT, choose_language, looks_hallucinated, normalise_language, tidy
 from advisor.asr.vad import VadSettings, find_speech
-from advisor.asr.vocabulary import hotwords, token_counter
+from advisor.asr.vocabulary import hotwords, known_names, token_counter
 from advisor.config import ASRSettings
 from advisor.events import Transcript
 
@@ -113,6 +115,15 @@ class WhisperTranscriber:
             token_counter(),
         )
 
+    def correct(self, text: str, language: str) -> str:
+        """`text` with near-miss spellings of the knowledge bases' names rewritten to the names."""
+        if not self.settings.name_correction:
+            return text
+        lexicon = known_names(
+            self.knowledge_dir, self.catalog, language, self.settings.hotword_limit, token_counter()
+        )
+        return corrector(lexicon)(text)
+
     # -- what a backend provides -----------------------------------------------------------------
     def engine_key(self) -> tuple[object, ...]:
         raise NotImplementedError
@@ -157,6 +168,7 @@ class WhisperTranscriber:
         text = tidy((s.text for s in kept), chosen)
         if not text or (looks_hallucinated(text) and max(s.no_speech_prob for s in kept) > 0.3):
             raise NoSpeech()
+        text = self.correct(text, chosen)
         lap("text")
         timings["total"] = (time.perf_counter() - started) * 1000
         return Transcription(

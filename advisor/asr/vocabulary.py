@@ -17,6 +17,10 @@ language; openai-whisper as the start of its initial prompt. It is rebuilt only 
 generation (bumped by every added or removed document) or a shipped file changes; each document's names
 are mined once per content.
 
+The same documents give the names a transcript is corrected towards after recognition (`known_names`,
+advisor/asr/correction.py): every name of every ingested document, not only those the budget fits,
+and for Chinese the hint's terms too.
+
 `settings.asr.hotwords`: "auto" (default) = from the knowledge bases; "" = off; anything else = the
 caller's own words, separated by "、", "," or spaces.
 """
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from advisor.asr.correction import Lexicon
 from advisor.asr.names import chinese_names, english_names
 
 BUDGET_TOKENS = 200
@@ -39,6 +44,7 @@ NAMES_PER_DOCUMENT = 3
 _SEPARATOR = {"zh": "、", "en": ", "}
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z][a-z\-]*")
 # jieba part-of-speech tags kept as domain terms: nouns of every kind, verbal nouns, fixed expressions.
 _KEPT_TAGS = ("n", "nr", "ns", "nt", "nz", "vn", "l", "nrt", "nrfg")
 
@@ -190,6 +196,18 @@ def assemble(
     return tuple(chosen)
 
 
+def _documents(knowledge_dir: Path | None, catalog: Path | None) -> list[Document]:
+    docs, origins = _catalog(catalog, knowledge_dir)
+    if knowledge_dir is not None and knowledge_dir.is_dir():
+        docs += _shipped(knowledge_dir, origins)
+    return docs
+
+
+def _signature(knowledge_dir: Path | None, catalog: Path | None) -> object:
+    shipped = sorted(knowledge_dir.glob("*/*.md")) if knowledge_dir and knowledge_dir.is_dir() else []
+    return (_generation(catalog), tuple((str(p), p.stat().st_mtime_ns) for p in shipped))
+
+
 @lru_cache(maxsize=16)
 def _vocabulary(
     knowledge_dir: Path | None,
@@ -199,9 +217,7 @@ def _vocabulary(
     limit: int,
     count: Callable[[str], int],
 ) -> tuple[str, ...]:
-    docs, origins = _catalog(catalog, knowledge_dir)
-    if knowledge_dir is not None and knowledge_dir.is_dir():
-        docs += _shipped(knowledge_dir, origins)
+    docs = _documents(knowledge_dir, catalog)
     ingested = sorted((d for d in docs if d.ingested and d.language == language), key=lambda d: -d.updated)
     names = [document_names(language, d.title, d.text) for d in ingested]
     terms = domain_terms(docs) if language == "zh" else []
@@ -218,9 +234,39 @@ def vocabulary(
     """The hint words for `language`, best first, from the shipped folder and the library's catalog."""
     if limit <= 0 or language not in _SEPARATOR:
         return ()
-    shipped = sorted(knowledge_dir.glob("*/*.md")) if knowledge_dir and knowledge_dir.is_dir() else []
-    signature = (_generation(catalog), tuple((str(p), p.stat().st_mtime_ns) for p in shipped))
-    return _vocabulary(knowledge_dir, catalog, signature, language, limit, count)
+    return _vocabulary(knowledge_dir, catalog, _signature(knowledge_dir, catalog), language, limit, count)
+
+
+@lru_cache(maxsize=8)
+def _known_names(
+    knowledge_dir: Path | None,
+    catalog: Path | None,
+    signature: object,
+    language: str,
+    limit: int,
+    count: Callable[[str], int],
+) -> Lexicon:
+    docs = _documents(knowledge_dir, catalog)
+    ingested = sorted((d for d in docs if d.ingested and d.language == language), key=lambda d: -d.updated)
+    names = [n for d in ingested for n in document_names(language, d.title, d.text)]
+    if language == "zh":
+        names += vocabulary(knowledge_dir, catalog, language, limit, count)  # the hint's terms
+        return Lexicon(language, tuple(dict.fromkeys(names)))
+    plain = frozenset(w for d in docs if d.language == language for w in _LOWER_WORD.findall(d.text))
+    return Lexicon(language, tuple(dict.fromkeys(names)), plain)
+
+
+def known_names(
+    knowledge_dir: Path | None,
+    catalog: Path | None = None,
+    language: str = "zh",
+    limit: int = 40,
+    count: Callable[[str], int] = estimate_tokens,
+) -> Lexicon:
+    """The names a `language` transcript is corrected towards; the same object until the library changes."""
+    if language not in _SEPARATOR:
+        return Lexicon(language, ())
+    return _known_names(knowledge_dir, catalog, _signature(knowledge_dir, catalog), language, limit, count)
 
 
 def hotwords(
