@@ -301,6 +301,11 @@ def extra_sections() -> list[str]:
     if result := _load("api_latency"):
         lines += ["## The OpenAI-compatible API: first text and concurrent streams", "", *api_section(result)]
         lines += ["", _provenance(result), ""]
+    from bench.voice_soak import report_section as soak_section
+
+    if result := _load("voice_soak"):
+        lines += ["## Memory over a long hands-free conversation", "", *soak_section(result)]
+        lines += ["", _provenance(result), ""]
     for name, title in (("tts", "Speech synthesis"),):
         result = _load(name)
         if not result:

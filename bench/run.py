@@ -28,6 +28,8 @@ BENCHMARKS = {
     "turn_latency": ["bench.turn_latency"],
     "app": ["bench.app"],
     "api_latency": ["bench.api_latency"],
+    # Eleven minutes or more of real time; alone: python -m bench.run --only voice_soak
+    "voice_soak": ["bench.voice_soak", "--minutes", "10"],
 }
 
 
