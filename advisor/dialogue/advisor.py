@@ -282,7 +282,11 @@ class Advisor:
         yield from finish(self.conversations, turn)
 
     def read_ahead(
-        self, question: str, session_id: str | None = None, kbs: list[str] | None = None, domain: str | None = None
+        self,
+        question: str,
+        session_id: str | None = None,
+        kbs: list[str] | None = None,
+        domain: str | None = None,
     ) -> bool:
         """Read the prompt `question` would get into the model now, without answering, so that the
         turn asked with it soon after only generates (llama.cpp reuses the prompt it holds; a question
