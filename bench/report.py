@@ -287,6 +287,11 @@ def extra_sections() -> list[str]:
             *turn_section(result),
         ]
         lines += ["", _provenance(result), ""]
+    from bench.transport import report_section as transport_section
+
+    if result := _load("transport"):
+        lines += ["## The microphone's way to the server: the page's WebSocket and Gradio's `.stream`", ""]
+        lines += [*transport_section(result), "", _provenance(result), ""]
     from bench.app import report_section as app_section
 
     if result := _load("app"):
