@@ -65,11 +65,25 @@ ROUTES = [
     ("夜光", "夜光蘑菇茶每杯售价42元。[1]"),
     ("moonlight", "A cup of moonlight mushroom tea costs 42 yuan. [1]"),
 ]
-# Asked "slowly", the model takes a while per word (about a minute in all): stop lands mid-answer.
-SLOW_REPLY = (
-    "A Riverside Library card costs 12 dollars a year. [1] Members may borrow up to 8 books at a time. [1] "
-    * 12
-    + "That is all about the Riverside Library. [1]"
+# Asked "slowly", the model takes a while per word (about a minute in all): stop lands mid-answer. The
+# sentences differ from each other: the answer screen stops a model that repeats itself.
+SLOW_REPLY = " ".join(
+    f"{sentence} [1]"
+    for sentence in (
+        "A Riverside Library card costs 12 dollars a year.",
+        "Members may borrow up to 8 books at a time.",
+        "Each book may be kept for 21 days.",
+        "The yearly fee covers every branch of the library.",
+        "You can renew your card at the front desk before it runs out.",
+        "Children under twelve need a parent to sign their application.",
+        "Lost cards are replaced once the old one has been reported.",
+        "Overdue books pay a small fine for each extra day.",
+        "Reading rooms stay open until eight in the evening on weekdays.",
+        "Audio books and magazines count toward the same limit.",
+        "Returning books early frees your quota straight away.",
+        "Staff at the help desk will gladly show you the catalogue.",
+        "That is all about the Riverside Library.",
+    )
 )
 ROUTES.insert(0, ("slowly", SLOW_REPLY))
 UPLOADED = {
