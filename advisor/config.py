@@ -102,8 +102,10 @@ class VoiceSettings(Section):
     end_of_turn_ms: int = 550  # silence that ends the user's turn (the reply may start)
     partial_every_ms: int = 700  # how often the words heard so far are recognised again while speaking
     # When the question's prompt is read into the model ahead of the end of the turn: "speaking" (on the
-    # words heard so far, then again at the pause), "pause" (only at the pause), "off".
-    read_ahead: Literal["speaking", "pause", "off"] = "speaking"
+    # words heard so far, then again at the pause), "pause" (only at the pause), "off". Off by default: on
+    # two cores the model reading ahead slows the recogniser more than it saves (docs/BENCHMARKS.md); with
+    # a GPU or an LLM server elsewhere, "speaking" overlaps the two.
+    read_ahead: Literal["speaking", "pause", "off"] = "off"
     barge_in_ms: int = 200  # voiced speech over the reply that stops it (and is not the reply's own echo)
     max_utterance_s: float = 30.0  # one question longer than this is cut and answered
     max_conversation_s: float = 1800.0  # a conversation ends itself after this long

@@ -92,4 +92,8 @@ class Transcriber(Protocol):
 
     def transcribe(self, audio: AudioInput, language: str | None = None) -> Transcript: ...
 
-    def transcribe_timed(self, audio: AudioInput, language: str | None = None) -> Transcription: ...
+    def transcribe_timed(
+        self, audio: AudioInput, language: str | None = None, draft: bool = False
+    ) -> Transcription:
+        """`draft`: a quick first reading (one beam), for words shown while the user is still speaking."""
+        ...

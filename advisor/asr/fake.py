@@ -26,7 +26,9 @@ class ScriptedTranscriber:
     def transcribe(self, audio: AudioInput, language: str | None = None) -> Transcript:
         return self.transcribe_timed(audio, language).transcript
 
-    def transcribe_timed(self, audio: AudioInput, language: str | None = None) -> Transcription:
+    def transcribe_timed(
+        self, audio: AudioInput, language: str | None = None, draft: bool = False
+    ) -> Transcription:
         started = time.perf_counter()
         decoded = load_audio(audio, max_seconds=self.settings.max_seconds, max_bytes=self.settings.max_bytes)
         self.heard.append(decoded)

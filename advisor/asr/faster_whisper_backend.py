@@ -67,13 +67,18 @@ class FasterWhisperEngine:
         return {str(token)[2:-2]: float(p) for token, p in results}
 
     def decode(
-        self, audio: Any, language: str, prompt: str | None, hotwords: str | None = None
+        self,
+        audio: Any,
+        language: str,
+        prompt: str | None,
+        hotwords: str | None = None,
+        beams: int = BEAM_SIZE,
     ) -> list[Segment]:
         segments, _ = self.model.transcribe(
             np.asarray(audio, dtype=np.float32),
             language=language,
             task="transcribe",
-            beam_size=BEAM_SIZE,
+            beam_size=beams,
             initial_prompt=prompt,
             hotwords=hotwords,  # placed before the prompt in every window's context
             vad_filter=False,  # our VAD already trimmed it

@@ -82,7 +82,12 @@ class OpenAIWhisperEngine:
         return {str(code): float(p) for code, p in dict(probabilities).items()}
 
     def decode(
-        self, audio: Any, language: str, prompt: str | None, hotwords: str | None = None
+        self,
+        audio: Any,
+        language: str,
+        prompt: str | None,
+        hotwords: str | None = None,
+        beams: int = 5,
     ) -> list[Segment]:
         import whisper
 
@@ -95,7 +100,7 @@ class OpenAIWhisperEngine:
                 np.asarray(audio, dtype=np.float32),
                 language=language,
                 task="transcribe",
-                beam_size=BEAM_SIZE,
+                beam_size=BEAM_SIZE if beams > 1 else None,  # None: greedy
                 initial_prompt=prompt,
                 carry_initial_prompt=prompt is not None,
                 condition_on_previous_text=True,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.asr.base import ASRError, NoSpeech, Transcription
 from advisor.events import AudioChunk, Notice, Sources, TextDelta, TurnControl, TurnEnd
+from advisor.voice import memory
 from advisor.voice.playback import ReplyAudio
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class Reply:
                 self._done.set()
                 if self.interrupted:
                     self._keep_heard()
+            memory.give_back()  # the turn's buffers are free now; a long conversation stays flat
 
     def _answer(self) -> None:
         session = self.session
@@ -101,6 +103,7 @@ class Reply:
         transcript = transcription.transcript
         self.question, self.language = transcript.text, transcript.language
         self.timings["heard_after_ms"] = (time.monotonic() - self.last_voice_at) * 1000
+        self.timings["asr_final_ms"] = transcription.timings_ms.get("total", 0.0)
         session.emit("heard", text=transcript.text, language=transcript.language)
         store, sid = session.advisor.conversations, session.session_id
         self.saved = len(store.messages(sid)) if sid and store.exists(sid) else 0

@@ -32,6 +32,7 @@ import numpy as np
 from advisor.asr.audio import SAMPLE_RATE
 from advisor.asr.base import ASRError, Transcription
 from advisor.dialogue.advisor import Advisor
+from advisor.voice import memory
 from advisor.voice.agreement import LocalAgreement, join_text
 from advisor.voice.buffer import SampleBuffer
 from advisor.voice.echo import EchoPath
@@ -76,6 +77,7 @@ class VoiceSession:
         self.advisor, self.session_id, self.kbs, self.domain = advisor, session_id, kbs, domain
         self.language_hint, self.speak = language_hint, speak
         self.settings = advisor.settings.voice
+        memory.limit_arenas()
         s = self.settings
         self._taker = TurnTaker(s.speech_threshold, s.pause_ms, s.end_of_turn_ms, s.barge_in_ms)
         self._vad = StreamingVad()
@@ -83,7 +85,7 @@ class VoiceSession:
         self._frames: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue(MAX_QUEUED_FRAMES)
         self._events: queue.Queue[VoiceEvent] = queue.Queue(MAX_QUEUED_EVENTS)
         # One recognition at a time, and only the newest waits: a partial never delays the final one.
-        self._job: tuple[np.ndarray, str | None, Future[Transcription]] | None = None
+        self._job: tuple[np.ndarray, str | None, bool, Future[Transcription]] | None = None
         self._job_ready = threading.Condition()
         self._recognising = False
         self._to_read: str | None = None  # the newest question to read ahead
@@ -216,9 +218,10 @@ class VoiceSession:
 
     def _maybe_partial(self, utterance: _Utterance, end: int) -> None:
         step = self.settings.partial_every_ms * SAMPLE_RATE // 1000
-        if end - utterance.decoded_to >= step and not self._recognising and self._job is None:
+        voiced = self._taker.silent_run == 0  # a partial begun in a pause would hold up the final reading
+        if voiced and end - utterance.decoded_to >= step and not self._recognising and self._job is None:
             utterance.decoded_to = end
-            future = self._request(utterance, end)
+            future = self._request(utterance, end, draft=True)
             future.add_done_callback(lambda done: self._partial(utterance, done))
 
     def _partial(self, utterance: _Utterance, done: Future[Transcription]) -> None:
@@ -276,12 +279,12 @@ class VoiceSession:
                     self.advisor.read_ahead(question, self.session_id, self.kbs, self.domain)
 
     # -- recognition, one decode at a time --------------------------------------------------------------------
-    def _request(self, utterance: _Utterance, end: int) -> Future[Transcription]:
+    def _request(self, utterance: _Utterance, end: int, draft: bool = False) -> Future[Transcription]:
         future: Future[Transcription] = Future()
         with self._job_ready:
             if self._job is not None:
-                self._job[2].cancel()  # a newer question for the recogniser replaces the one still waiting
-            self._job = (self._audio.slice(utterance.start, end), utterance.language, future)
+                self._job[3].cancel()  # a newer question for the recogniser replaces the one still waiting
+            self._job = (self._audio.slice(utterance.start, end), utterance.language, draft, future)
             self._job_ready.notify()
         return future
 
@@ -292,12 +295,12 @@ class VoiceSession:
                     self._job_ready.wait(0.5)
                 if self._job is None:
                     return
-                (audio, language, future), self._job = self._job, None
+                (audio, language, draft, future), self._job = self._job, None
                 self._recognising = True
             try:
                 if not future.set_running_or_notify_cancel():
                     continue
-                future.set_result(self.advisor.stages.asr.get().transcribe_timed(audio, language))
+                future.set_result(self.advisor.stages.asr.get().transcribe_timed(audio, language, draft))
             except ASRError as exc:
                 future.set_exception(exc)
             except Exception as exc:  # a broken engine: this question is lost, the conversation goes on
