@@ -287,6 +287,11 @@ def extra_sections() -> list[str]:
             *turn_section(result),
         ]
         lines += ["", _provenance(result), ""]
+    from bench.voice_latency import report_section as voice_section
+
+    if result := _load("voice_latency"):
+        lines += ["## Hands-free conversation: voice to voice, barge-in, echo", ""]
+        lines += [*voice_section(result), "", _provenance(result), ""]
     from bench.transport import report_section as transport_section
 
     if result := _load("transport"):

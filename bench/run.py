@@ -26,6 +26,7 @@ BENCHMARKS = {
     "llm_quant": ["bench.llm_quant"],
     "llm_build": ["bench.llm_build"],
     "turn_latency": ["bench.turn_latency"],
+    "voice_latency": ["bench.voice_latency"],
     "transport": ["bench.transport"],
     "app": ["bench.app"],
     "api_latency": ["bench.api_latency"],

@@ -62,7 +62,7 @@ def conversation_turn(
     fed = browser.say(clip)
     spoke_last = fed[min(len(fed) - 1, last_voiced(clip) // 320)]
     seen = browser.quiet_until_after(mark, lambda e: e.kind in ("audio", "turn_end", "error"), 40.0)
-    heard = browser.quiet_until_after(mark, lambda e: e.kind in ("heard", "listening", "error"), 1.0)
+    heard = browser.quiet_until_after(mark, lambda e: e.kind == "heard", 1.0)
     row: dict[str, Any] = {
         "heard": heard.event.data.get("text", "") if heard else "",
         "voice_to_voice_ms": round((seen.at - spoke_last) * 1000, 1)

@@ -70,7 +70,7 @@ class EchoPath:
 
     KNOWN_DELAY_THRESHOLD = 0.3
     SEARCH_S = 0.8  # how far back the reply's audio is searched for the microphone's sound
-    SLACK_S = 0.004
+    SLACK_S = 0.03  # the browser starts each chunk a little earlier or later than estimated
 
     def __init__(self) -> None:
         self.delay_s: float | None = None
