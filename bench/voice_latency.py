@@ -77,15 +77,23 @@ def conversation_turn(
             onset = fed[min(len(fed) - 1, first_voiced(interrupt) // 320)]
             stop = browser.quiet_until_after(cut, lambda e: e.kind == "stop_audio", 5.0)
             row["barge_in_ms"] = round((stop.at - onset) * 1000, 1) if stop else None
+            row["onset"] = onset  # time.monotonic(): which stops were asked for
             # The interruption is a question of its own: let it be answered before the next one.
             browser.quiet_until_after(cut, answered, 60.0)
             browser.quiet_while_playing()
+            row["events"] = kinds(browser, mark)
             return row
     end = browser.quiet_until_after(mark, answered, 60.0)
     if end is not None and end.event.kind == "turn_end":
         row["timings"] = {k: round(v, 1) for k, v in end.event.data.get("timings", {}).items()}
     browser.quiet_while_playing()
+    row["events"] = kinds(browser, mark)
     return row
+
+
+def kinds(browser: SimulatedBrowser, mark: int) -> list[str]:
+    """What happened since `mark`, for reading a run afterwards (text and audio pieces left out)."""
+    return [s.event.kind for s in browser.seen[mark:] if s.event.kind not in ("delta", "partial", "audio")]
 
 
 def upload_turn(advisor: Advisor, wav: bytes, clip: np.ndarray) -> dict[str, Any]:
@@ -131,7 +139,10 @@ def main() -> None:
     stops = [
         s for s in browser.seen if s.event.kind == "stop_audio" and s.event.data.get("reason") == "barge_in"
     ]
-    false_barge_ins = len(stops) - sum(1 for r in conversation if r.get("barge_in_ms") is not None)
+    onsets = [r.pop("onset") for r in conversation if "onset" in r]
+    # A stop nobody asked for: no interruption was spoken in the second before it (only echo reached the
+    # microphone, or the next question came while the server still counted the reply as playing).
+    false_barge_ins = sum(1 for s in stops if not any(0 <= s.at - onset <= 1.0 for onset in onsets))
 
     upload = [{"id": r["id"], **upload_turn(advisor, wavs[r["id"]], clips[r["id"]])} for r in questions]
     whole = {r["id"]: asr.transcribe(wavs[r["id"]]).text for r in questions}

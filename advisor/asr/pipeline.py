@@ -165,13 +165,10 @@ class WhisperTranscriber:
             if chosen is None:
                 chosen, probability = choose_language(engine.detect(speech.audio))
                 lap("detect")
-            segments = engine.decode(
-                speech.audio,
-                chosen,
-                ZH_PROMPT if chosen == "zh" else None,
-                self.hotwords(chosen),
-                beams=1 if draft else 5,
-            )
+            prompt = ZH_PROMPT if chosen == "zh" else None
+            # Only a draft names its beams: an engine without the option still reads every whole clip.
+            draft_options = {"beams": 1} if draft else {}
+            segments = engine.decode(speech.audio, chosen, prompt, self.hotwords(chosen), **draft_options)
             lap("asr")
         kept = [s for s in segments if not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)]
         text = tidy((s.text for s in kept), chosen)
