@@ -12,21 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 
+from advisor.asr.correction import edit_distance
 from advisor.asr.text import to_simplified
 from advisor.numerals import DIGITS, cardinal
-
-
-def edit_distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        current = [i]
-        for j, hyp in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
-        previous = current
-    return previous[-1]
-
 
 _ONES = [
     *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -183,7 +183,8 @@ class ChineseCorrector:
         return run
 
 
-def letters_distance(a: str, b: str) -> int:
+def edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
+    """Levenshtein distance between two sequences (letters here; words or characters in the benchmarks)."""
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
@@ -211,7 +212,7 @@ class EnglishCorrector:
         if len(low) < MIN_LETTERS or low in self.spelling or low in self.plain or self.whole(low):
             return word
         scored = [
-            (letters_distance(low, target) / max(len(low), len(target)), target)
+            (edit_distance(low, target) / max(len(low), len(target)), target)
             for target in self.spelling
             if target[0] == low[0] and abs(len(target) - len(low)) <= MAX_EDITS * len(target)
         ]

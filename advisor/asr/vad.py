@@ -8,6 +8,7 @@ finds the speech; a clip with less than `min_speech_s` of it raises NoSpeech.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -36,6 +37,18 @@ class Speech:
         return len(self.audio) / SAMPLE_RATE
 
 
+def silero_vad() -> ModuleType:
+    """faster-whisper's Silero module (the model ships inside it), or why it cannot be used."""
+    try:
+        import faster_whisper.vad
+    except ImportError as exc:
+        raise ASRUnavailable(
+            "voice activity detection needs faster-whisper: pip install 'faster-whisper==1.2.1'",
+            "语音检测需要安装 faster-whisper",
+        ) from exc
+    return faster_whisper.vad
+
+
 def find_speech(audio: DecodedAudio, settings: VadSettings | None = None) -> Speech:
     """The speech in `audio`, silence trimmed; NoSpeech when there is none."""
     settings = settings or VadSettings()
@@ -44,20 +57,14 @@ def find_speech(audio: DecodedAudio, settings: VadSettings | None = None) -> Spe
         raise NoSpeech("the recording is too short to hold speech", "录音太短，没有听到说话")
     if float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) < settings.min_rms:
         raise NoSpeech()
-    try:
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-    except ImportError as exc:
-        raise ASRUnavailable(
-            "voice activity detection needs faster-whisper: pip install 'faster-whisper==1.2.1'",
-            "语音检测需要安装 faster-whisper",
-        ) from exc
-    options = VadOptions(
+    silero = silero_vad()
+    options = silero.VadOptions(
         threshold=settings.threshold,
         min_speech_duration_ms=settings.min_speech_ms,
         min_silence_duration_ms=settings.min_silence_ms,
         speech_pad_ms=0,
     )
-    chunks = get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)
+    chunks = silero.get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)
     heard = sum(c["end"] - c["start"] for c in chunks) / SAMPLE_RATE
     if heard < settings.min_speech_s:
         raise NoSpeech()

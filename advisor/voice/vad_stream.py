@@ -11,29 +11,19 @@ from __future__ import annotations
 import numpy as np
 
 from advisor.asr.audio import SAMPLE_RATE
-from advisor.asr.base import ASRUnavailable
+from advisor.asr.vad import silero_vad
 
 WINDOW = 512  # samples per decision: 32 ms at 16 kHz, Silero's own window
 CONTEXT = 64  # samples of the previous window the model reads first
 WINDOW_S = WINDOW / SAMPLE_RATE
 
 
-def _silero() -> object:
-    try:
-        from faster_whisper.vad import get_vad_model
-    except ImportError as exc:
-        raise ASRUnavailable(
-            "voice activity detection needs faster-whisper: pip install 'faster-whisper==1.2.1'",
-            "语音检测需要安装 faster-whisper",
-        ) from exc
-    return get_vad_model()  # loaded once per process (cached by faster-whisper)
-
-
 class StreamingVad:
     """Speech probabilities for consecutive 32 ms windows of a 16 kHz stream."""
 
     def __init__(self) -> None:
-        self._session = _silero().session  # type: ignore[attr-defined]
+        # The model is loaded once per process (faster-whisper caches it) and shared with whole clips.
+        self._session = silero_vad().get_vad_model().session
         self._pending = np.zeros(0, dtype=np.float32)
         self._context = np.zeros(CONTEXT, dtype=np.float32)
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
