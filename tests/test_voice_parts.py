@@ -379,3 +379,13 @@ def test_once_the_echo_path_is_known_a_weaker_echo_is_still_recognised() -> None
     assert not all(is_echo(microphone(at, 0.1, 0.005), reference(at - 0.8, at + 0.3)) for at in weak)
     user = load_clip(librivox_clips()[0].path)
     assert not path.check(user[SR : SR + HEARD], weak[0], reference)
+
+
+def test_a_reply_is_audible_while_it_plays_and_a_moment_after() -> None:
+    audio = ReplyAudio()
+    audio.add(chunk(FIRST, 1.0), now=100.0)
+    assert audio.audible(now=100.5) and audio.audible(now=101.5)  # its echo's tail
+    assert not audio.audible(now=101.7)
+    audio.played(0, now=102.0)  # the browser started late: it finished at 102, not 101.05
+    assert audio.audible(now=102.4) and not audio.audible(now=102.7)
+    assert not ReplyAudio().audible(now=0.0)

@@ -74,6 +74,7 @@ class ReplyAudio:
                 return  # another reply's chunk, or one never sent
             for chunk in self.chunks[: index + 1]:
                 chunk.played = True
+            self.chunks[index].start = now - self.chunks[index].seconds  # it ended now, as the browser says
             previous = now
             for chunk in self.chunks[index + 1 :]:
                 chunk.start = max(chunk.sent + LEAD_S, previous)
@@ -84,6 +85,13 @@ class ReplyAudio:
         now = time.monotonic() if now is None else now
         with self._lock:
             return any(not c.played and c.end > now for c in self.chunks)
+
+    def audible(self, now: float | None = None, tail_s: float = 0.6) -> bool:
+        """Whether its sound may still be coming back into the microphone: it is playing, or ended less
+        than `tail_s` ago (the speakers' delay and the room's echo)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            return bool(self.chunks) and max(c.end for c in self.chunks) + tail_s > now
 
     def reference(self, since: float, until: float) -> np.ndarray:
         """The reply audio playing between two moments, silence where none was (16 kHz)."""

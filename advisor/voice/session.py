@@ -193,13 +193,15 @@ class VoiceSession:
             return
         if mark.kind == "speech":
             start = max(self._audio.start, mark.sample - int(PRE_ROLL_S * SAMPLE_RATE))
-            if interrupting and reply is not None:
-                if self._echo(mark.sample, end):
-                    self._taker.reset()  # the reply coming back through the speakers: not the user
-                    return
-                if not reply.interrupt("barge_in", onset=self._audio.arrival(mark.sample)):
-                    # They had heard none of the reply: they were not done, so this goes on their question.
-                    start = max(self._audio.start, min(start, reply.utterance_start))
+            # The reply's last words come back a moment after it has finished playing, too.
+            audible = reply is not None and (interrupting or reply.audio.audible())
+            if audible and self._echo(mark.sample, end):
+                self._taker.reset()  # the reply coming back through the speakers: not the user
+                return
+            onset = self._audio.arrival(mark.sample)
+            if interrupting and reply is not None and not reply.interrupt("barge_in", onset=onset):
+                # They had heard none of the reply: they were not done, so this goes on their question.
+                start = max(self._audio.start, min(start, reply.utterance_start))
             self._utterance = _Utterance(start, decoded_to=start)
             self.emit("speech")
         elif utterance is None:
