@@ -203,6 +203,17 @@ def _documents(knowledge_dir: Path | None, catalog: Path | None) -> list[Documen
     return docs
 
 
+@lru_cache(maxsize=4)
+def _library(
+    knowledge_dir: Path | None, catalog: Path | None, signature: object, language: str
+) -> tuple[list[Document], list[Document]]:
+    """Every document, and the user's own in `language` newest first; read once per library change (the
+    hint and the corrector's names both start here)."""
+    docs = _documents(knowledge_dir, catalog)
+    ingested = sorted((d for d in docs if d.ingested and d.language == language), key=lambda d: -d.updated)
+    return docs, ingested
+
+
 def _signature(knowledge_dir: Path | None, catalog: Path | None) -> object:
     shipped = sorted(knowledge_dir.glob("*/*.md")) if knowledge_dir and knowledge_dir.is_dir() else []
     return (_generation(catalog), tuple((str(p), p.stat().st_mtime_ns) for p in shipped))
@@ -217,8 +228,7 @@ def _vocabulary(
     limit: int,
     count: Callable[[str], int],
 ) -> tuple[str, ...]:
-    docs = _documents(knowledge_dir, catalog)
-    ingested = sorted((d for d in docs if d.ingested and d.language == language), key=lambda d: -d.updated)
+    docs, ingested = _library(knowledge_dir, catalog, signature, language)
     names = [document_names(language, d.title, d.text) for d in ingested]
     terms = domain_terms(docs) if language == "zh" else []
     return assemble(names, terms, language, limit, count)
@@ -246,8 +256,7 @@ def _known_names(
     limit: int,
     count: Callable[[str], int],
 ) -> Lexicon:
-    docs = _documents(knowledge_dir, catalog)
-    ingested = sorted((d for d in docs if d.ingested and d.language == language), key=lambda d: -d.updated)
+    docs, ingested = _library(knowledge_dir, catalog, signature, language)
     names = [n for d in ingested for n in document_names(language, d.title, d.text)]
     if language == "zh":
         names += vocabulary(knowledge_dir, catalog, language, limit, count)  # the hint's terms
