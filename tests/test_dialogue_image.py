@@ -18,7 +18,9 @@ FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 def label(path: Path, lines: list[str]) -> Path:
     if not FONT.exists():
-        pytest.skip("fonts-wqy-microhei is installed by `make setup`")
+        pytest.fail(
+            "no WenQuanYi Micro Hei to draw Chinese test pictures: `make setup` installs fonts-wqy-microhei"
+        )
     font = ImageFont.truetype(str(FONT), 40)
     image = Image.new("RGB", (900, 90 + 70 * len(lines)), "white")
     draw = ImageDraw.Draw(image)

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import threading
+import time
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -300,12 +301,16 @@ def test_with_speech_weaves_audio_into_the_turn_and_ends_before_turn_end() -> No
         Sentence("Bye now.", "en"),
         TurnEnd("Hello there. Bye now.", "en", "general", False, ()),
     ]
-    events = list(with_speech(iter(turn), speaker))
+    stream = with_speech(iter(turn), speaker)
+    events = [next(stream)]
+    time.sleep(0.5)  # a slow reader: the turn and its speech are all done before the next event is taken
+    events += list(stream)
     kinds = [type(e).__name__ for e in events]
     assert kinds[-1] == "TurnEnd" and kinds.count("AudioChunk") == 4
     audio = [e for e in events if isinstance(e, AudioChunk)]
     assert [a.sentence for a in audio] == ["Hello there.", "Hello there.", "Bye now.", "Bye now."]
-    assert events.index(turn[1]) < events.index(audio[0])
+    positions = [i for i, e in enumerate(events) if isinstance(e, AudioChunk)]
+    assert events.index(turn[1]) < positions[0] and events.index(turn[3]) < positions[2]
     assert not [e for e in events if isinstance(e, Notice)]
 
 

