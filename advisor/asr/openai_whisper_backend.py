@@ -88,8 +88,11 @@ class OpenAIWhisperEngine:
         prompt: str | None,
         hotwords: str | None = None,
         beams: int = 5,
+        max_tokens: int | None = None,
     ) -> list[Segment]:
         import whisper
+
+        budget: dict[str, Any] = {"temperature": 0.0, "sample_len": max_tokens} if max_tokens else {}
 
         if hotwords:  # no hotwords option here: the words lead the prompt, carried to every window
             prompt = f"{hotwords}。{prompt or ''}"
@@ -106,6 +109,7 @@ class OpenAIWhisperEngine:
                 condition_on_previous_text=True,
                 fp16=self.device == "cuda",
                 verbose=None,  # no printing, no progress bar
+                **budget,
             )
         finally:
             self.last = None  # the next clip is different audio; free the window

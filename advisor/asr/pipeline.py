@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from advisor.asr.audio import AudioInput, load_audio
+from advisor.asr.audio import SAMPLE_RATE, AudioInput, load_audio
 from advisor.asr.base import ASRError, ASRUnavailable, NoSpeech, Transcription
 from advisor.asr.correction import corrector
 from advisor.asr.text import ZH_PROMPT, choose_language, looks_hallucinated, normalise_language, tidy
@@ -43,11 +43,29 @@ class Engine(Protocol):
         ...
 
     def decode(
-        self, audio: object, language: str, prompt: str | None, hotwords: str | None = None, beams: int = 5
+        self,
+        audio: object,
+        language: str,
+        prompt: str | None,
+        hotwords: str | None = None,
+        beams: int = 5,
+        max_tokens: int | None = None,
     ) -> list[Segment]:
         """Whisper's segments; `hotwords` are words to favour (domain vocabulary), kept for every window;
-        `beams`: the beam search's width (1: greedy)."""
+        `beams`: the beam search's width (1: greedy). `max_tokens`: one pass at temperature 0 that stops
+        there (no retries at higher temperatures), for a reading that must not take long."""
         ...
+
+
+# A draft's token budget for its audio: quick Chinese is 5-6 syllables a second, most of them one token,
+# English about 4 tokens a second. Without a budget a draft of speech cut off mid-word can repeat one
+# character until Whisper's limit and retry at five temperatures: measured 8 s, while the final reading
+# of the question waited behind it.
+DRAFT_TOKENS_BASE, DRAFT_TOKENS_PER_S = 16, 12
+
+
+def draft_tokens(seconds: float) -> int:
+    return DRAFT_TOKENS_BASE + int(DRAFT_TOKENS_PER_S * seconds)
 
 
 _engines: dict[tuple[object, ...], Engine] = {}
@@ -166,8 +184,10 @@ class WhisperTranscriber:
                 chosen, probability = choose_language(engine.detect(speech.audio))
                 lap("detect")
             prompt = ZH_PROMPT if chosen == "zh" else None
-            # Only a draft names its beams: an engine without the option still reads every whole clip.
-            draft_options = {"beams": 1} if draft else {}
+            # Only a draft names these options: an engine without them still reads every whole clip.
+            draft_options = (
+                {"beams": 1, "max_tokens": draft_tokens(len(speech.audio) / SAMPLE_RATE)} if draft else {}
+            )
             segments = engine.decode(speech.audio, chosen, prompt, self.hotwords(chosen), **draft_options)
             lap("asr")
         kept = [s for s in segments if not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)]

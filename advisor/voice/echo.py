@@ -70,6 +70,9 @@ class EchoPath:
 
     KNOWN_DELAY_THRESHOLD = 0.3
     SEARCH_S = 0.8  # how far back the reply's audio is searched for the microphone's sound
+    # and how far ahead: until the browser says a chunk has played, when it started is an estimate, and
+    # a browser that buffers or a "played" slowed by the network puts that estimate late
+    AHEAD_S = 0.4
     SLACK_S = 0.03  # the browser starts each chunk a little earlier or later than estimated
 
     def __init__(self) -> None:
@@ -87,7 +90,7 @@ class EchoPath:
             if correlation(heard, known) >= self.KNOWN_DELAY_THRESHOLD:
                 return True
         since = heard_at - self.SEARCH_S
-        searched = reference(since, heard_at + length + 0.1)
+        searched = reference(since, heard_at + length + self.AHEAD_S)
         if not is_echo(heard, searched):
             return False
         lag, _ = scan(heard, searched)

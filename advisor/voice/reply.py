@@ -104,6 +104,7 @@ class Reply:
         self.question, self.language = transcript.text, transcript.language
         self.timings["heard_after_ms"] = (time.monotonic() - self.last_voice_at) * 1000
         self.timings["asr_final_ms"] = transcription.timings_ms.get("total", 0.0)
+        self.timings["asr_waited_ms"] = transcription.timings_ms.get("waited", 0.0)
         session.emit("heard", text=transcript.text, language=transcript.language)
         store, sid = session.advisor.conversations, session.session_id
         self.saved = len(store.messages(sid)) if sid and store.exists(sid) else 0

@@ -85,7 +85,7 @@ class VoiceSession:
         self._frames: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue(MAX_QUEUED_FRAMES)
         self._events: queue.Queue[VoiceEvent] = queue.Queue(MAX_QUEUED_EVENTS)
         # One recognition at a time, and only the newest waits: a partial never delays the final one.
-        self._job: tuple[np.ndarray, str | None, bool, Future[Transcription]] | None = None
+        self._job: tuple[np.ndarray, str | None, bool, Future[Transcription], float] | None = None
         self._job_ready = threading.Condition()
         self._recognising = False
         self._to_read: str | None = None  # the newest question to read ahead
@@ -257,6 +257,10 @@ class VoiceSession:
         self._reply = Reply(
             self, final, utterance.start, self._audio.arrival(max(last_voiced - 1, 0)), first_seq
         )
+        # How far the listener runs behind the microphone: the end of the turn is decided this late.
+        self._reply.timings["listen_lag_ms"] = (
+            time.monotonic() - self._audio.arrival(self._processed - 1)
+        ) * 1000
         self._reply.start()
 
     def _read_ahead(self, done: Future[Transcription]) -> None:
@@ -286,7 +290,14 @@ class VoiceSession:
         with self._job_ready:
             if self._job is not None:
                 self._job[3].cancel()  # a newer question for the recogniser replaces the one still waiting
-            self._job = (self._audio.slice(utterance.start, end), utterance.language, draft, future)
+            job = (
+                self._audio.slice(utterance.start, end),
+                utterance.language,
+                draft,
+                future,
+                time.monotonic(),
+            )
+            self._job = job
             self._job_ready.notify()
         return future
 
@@ -297,12 +308,15 @@ class VoiceSession:
                     self._job_ready.wait(0.5)
                 if self._job is None:
                     return
-                (audio, language, draft, future), self._job = self._job, None
+                (audio, language, draft, future, asked), self._job = self._job, None
                 self._recognising = True
             try:
                 if not future.set_running_or_notify_cancel():
                     continue
-                future.set_result(self.advisor.stages.asr.get().transcribe_timed(audio, language, draft))
+                waited = (time.monotonic() - asked) * 1000  # behind a draft that was already running
+                heard = self.advisor.stages.asr.get().transcribe_timed(audio, language, draft)
+                heard.timings_ms["waited"] = waited
+                future.set_result(heard)
             except ASRError as exc:
                 future.set_exception(exc)
             except Exception as exc:  # a broken engine: this question is lost, the conversation goes on
