@@ -211,7 +211,7 @@ class _StockPhraseEngine:
         return {"en": 0.9}
 
     def decode(
-        self, audio: object, language: str, prompt: str | None, hotwords: str | None = None
+        self, audio: object, language: str, prompt: str | None, hotwords: str | None = None, **_: object
     ) -> list[Segment]:
         return [Segment(" Thank you.", no_speech_prob=0.45, avg_logprob=-0.7)]
 
@@ -307,12 +307,15 @@ def test_a_token_budget_ends_the_reading_there(asr_data: Path, english: np.ndarr
     whole = " ".join(s.text for s in engine.decode(english, "en", None)).split()
     short = " ".join(s.text for s in engine.decode(english, "en", None, beams=1, max_tokens=3)).split()
     assert len(whole) >= 5 and 1 <= len(short) <= 3, (whole, short)
+    # A budget never pushes the request past Whisper's context beside a long hint and prompt.
+    crowded = engine.decode(english, "en", "Library cards.", "Riverside " * 300, max_tokens=300)
+    assert " ".join(s.text for s in crowded).strip()
 
 
 def test_a_draft_reading_is_greedy_and_has_a_budget_for_its_length(
     asr_data: Path, english: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from advisor.asr.pipeline import draft_tokens
+    from advisor.asr.budget import draft_tokens
 
     transcriber = create_asr(_settings(asr_data, "faster-whisper"))
     engine, _ = transcriber.engine()  # type: ignore[attr-defined]
@@ -322,6 +325,20 @@ def test_a_draft_reading_is_greedy_and_has_a_budget_for_its_length(
     transcriber.transcribe_timed(english, "en", draft=True)
     transcriber.transcribe_timed(english, "en")
     budget = calls[0]["max_tokens"]
-    assert calls[0]["beams"] == 1 and isinstance(budget, int)
+    assert calls[0]["beams"] == 1 and calls[0]["retries"] is False and isinstance(budget, int)
     assert draft_tokens(1.0) < budget <= draft_tokens(len(english) / 16000)  # the speech VAD kept of it
-    assert calls[1] == {}  # the reading that is answered keeps the full search and its retries
+    # The reading that is answered keeps the full search and its retries, with room only a runaway fills.
+    assert set(calls[1]) == {"max_tokens"} and calls[1]["max_tokens"] > budget  # type: ignore[operator]
+
+
+def test_a_budget_fits_beside_the_prompt_or_is_not_set() -> None:
+    from advisor.asr.budget import CONTEXT, fitted
+
+    count = len  # one token per character, for the arithmetic
+    assert fitted(100, 5.0, ["", None], count) == 100
+    assert fitted(None, 5.0, [], count) is None
+    # The hint words and the prompt are each cut to 223 tokens; the budget takes what is left.
+    room = fitted(400, 5.0, ["x" * 150, "y" * 500], count)
+    assert room is not None and room >= 32 and room + 150 + 223 < CONTEXT
+    assert fitted(400, 5.0, ["x" * 300, "y" * 300], count) is None  # too little room: no budget
+    assert fitted(100, 45.0, [], count) is None  # several windows: each one's prompt is the text before it

@@ -103,7 +103,7 @@ class _Engine:
         return {"zh": 0.9, "en": 0.1}
 
     def decode(
-        self, audio: object, language: str, prompt: str | None, hotwords: str | None = None
+        self, audio: object, language: str, prompt: str | None, hotwords: str | None = None, **_: object
     ) -> list[Segment]:
         text = "蓝天国际学校一年的学费是多少？" if language == "zh" else "Does Okafor Lindvist handle it?"
         return [Segment(text, no_speech_prob=0.01, avg_logprob=-0.2)]

@@ -63,7 +63,7 @@ class _RecordingEngine:
         return {"zh": 0.9, "en": 0.1}
 
     def decode(
-        self, audio: object, language: str, prompt: str | None, hotwords: str | None = None
+        self, audio: object, language: str, prompt: str | None, hotwords: str | None = None, **_: object
     ) -> list[Segment]:
         self.calls.append((language, prompt, hotwords))
         return [Segment("你好" if language == "zh" else "hello", no_speech_prob=0.01, avg_logprob=-0.2)]

@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from advisor.asr.audio import SAMPLE_RATE
 from advisor.asr.base import ASRUnavailable
+from advisor.asr.budget import fitted
 from advisor.asr.packaged import WHISPER_BASE, assemble_folder
 from advisor.asr.pipeline import Engine, Segment, WhisperTranscriber
 from advisor.models import ModelIntegrityError, ModelMissing
@@ -74,8 +76,12 @@ class FasterWhisperEngine:
         hotwords: str | None = None,
         beams: int = BEAM_SIZE,
         max_tokens: int | None = None,
+        retries: bool = True,
     ) -> list[Segment]:
-        budget: dict[str, Any] = {"temperature": 0.0, "max_new_tokens": max_tokens} if max_tokens else {}
+        seconds = len(audio) / SAMPLE_RATE
+        budget: dict[str, Any] = {} if retries else {"temperature": 0.0}
+        if (tokens := fitted(max_tokens, seconds, (hotwords, prompt), self._count)) is not None:
+            budget["max_new_tokens"] = tokens
         segments, _ = self.model.transcribe(
             np.asarray(audio, dtype=np.float32),
             language=language,
@@ -91,6 +97,9 @@ class FasterWhisperEngine:
             return [Segment(s.text, float(s.no_speech_prob), float(s.avg_logprob)) for s in segments]
         finally:
             self.model.last = None  # the next clip is different audio; free the window
+
+    def _count(self, text: str) -> int:
+        return len(self.model.hf_tokenizer.encode(" " + text.strip(), add_special_tokens=False).ids)
 
 
 class FasterWhisperTranscriber(WhisperTranscriber):

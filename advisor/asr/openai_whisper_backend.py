@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from advisor.asr.audio import SAMPLE_RATE
 from advisor.asr.base import ASRUnavailable
+from advisor.asr.budget import fitted
 from advisor.asr.convert import alignment_heads, convert_ct2_folder
 from advisor.asr.packaged import WHISPER_BASE, assemble_folder
 from advisor.asr.pipeline import Engine, Segment, WhisperTranscriber
@@ -81,6 +83,12 @@ class OpenAIWhisperEngine:
             _, probabilities = self.model.detect_language(window)
         return {str(code): float(p) for code, p in dict(probabilities).items()}
 
+    def _count(self, text: str) -> int:
+        from whisper.tokenizer import get_tokenizer
+
+        tokenizer = get_tokenizer(self.model.is_multilingual, num_languages=self.model.num_languages)
+        return len(tokenizer.encode(" " + text.strip()))
+
     def decode(
         self,
         audio: Any,
@@ -89,13 +97,15 @@ class OpenAIWhisperEngine:
         hotwords: str | None = None,
         beams: int = 5,
         max_tokens: int | None = None,
+        retries: bool = True,
     ) -> list[Segment]:
         import whisper
 
-        budget: dict[str, Any] = {"temperature": 0.0, "sample_len": max_tokens} if max_tokens else {}
-
         if hotwords:  # no hotwords option here: the words lead the prompt, carried to every window
             prompt = f"{hotwords}。{prompt or ''}"
+        budget: dict[str, Any] = {} if retries else {"temperature": 0.0}
+        if (tokens := fitted(max_tokens, len(audio) / SAMPLE_RATE, (prompt,), self._count)) is not None:
+            budget["sample_len"] = tokens
 
         try:
             result = whisper.transcribe(

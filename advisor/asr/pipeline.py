@@ -16,10 +16,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from advisor.asr.audio import SAMPLE_RATE, AudioInput, load_audio
 from advisor.asr.base import ASRError, ASRUnavailable, NoSpeech, Transcription
+from advisor.asr.budget import draft_tokens, reading_tokens
 from advisor.asr.correction import corrector
 from advisor.asr.text import ZH_PROMPT, choose_language, looks_hallucinated, normalise_language, tidy
 from advisor.asr.vad import VadSettings, find_speech
@@ -50,22 +51,12 @@ class Engine(Protocol):
         hotwords: str | None = None,
         beams: int = 5,
         max_tokens: int | None = None,
+        retries: bool = True,
     ) -> list[Segment]:
         """Whisper's segments; `hotwords` are words to favour (domain vocabulary), kept for every window;
-        `beams`: the beam search's width (1: greedy). `max_tokens`: one pass at temperature 0 that stops
-        there (no retries at higher temperatures), for a reading that must not take long."""
+        `beams`: the beam search's width (1: greedy); `max_tokens`: where each window's reading stops;
+        `retries`: read again at higher temperatures when the text looks wrong (repeats, low confidence)."""
         ...
-
-
-# A draft's token budget for its audio: quick Chinese is 5-6 syllables a second, most of them one token,
-# English about 4 tokens a second. Without a budget a draft of speech cut off mid-word can repeat one
-# character until Whisper's limit and retry at five temperatures: measured 8 s, while the final reading
-# of the question waited behind it.
-DRAFT_TOKENS_BASE, DRAFT_TOKENS_PER_S = 16, 12
-
-
-def draft_tokens(seconds: float) -> int:
-    return DRAFT_TOKENS_BASE + int(DRAFT_TOKENS_PER_S * seconds)
 
 
 _engines: dict[tuple[object, ...], Engine] = {}
@@ -184,11 +175,15 @@ class WhisperTranscriber:
                 chosen, probability = choose_language(engine.detect(speech.audio))
                 lap("detect")
             prompt = ZH_PROMPT if chosen == "zh" else None
-            # Only a draft names these options: an engine without them still reads every whole clip.
-            draft_options = (
-                {"beams": 1, "max_tokens": draft_tokens(len(speech.audio) / SAMPLE_RATE)} if draft else {}
+            # A draft is greedy, read once and tightly budgeted; the reading that is answered keeps the
+            # full search and its retries, within a budget that only a runaway reading reaches.
+            seconds = len(speech.audio) / SAMPLE_RATE
+            options: dict[str, Any] = (
+                {"beams": 1, "max_tokens": draft_tokens(seconds), "retries": False}
+                if draft
+                else {"max_tokens": reading_tokens(seconds)}
             )
-            segments = engine.decode(speech.audio, chosen, prompt, self.hotwords(chosen), **draft_options)
+            segments = engine.decode(speech.audio, chosen, prompt, self.hotwords(chosen), **options)
             lap("asr")
         kept = [s for s in segments if not (s.no_speech_prob > 0.6 and s.avg_logprob < -1.0)]
         text = tidy((s.text for s in kept), chosen)
